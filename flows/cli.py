@@ -1,0 +1,302 @@
+"""The ``marsad`` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "apache_beam")
+
+app = typer.Typer(
+    help="Marsad: Arabic diplomatic news from feeds to classified Avro records.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+_NOISE = (
+    "apitools not found",
+    "Resource module is not available",
+    "requested in with_outputs() but not declared",
+    "Discarding unparseable args",
+)
+
+
+class _DropNoise(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(n in message for n in _NOISE)
+
+
+for _handler_owner in (logging.getLogger(),):
+    _handler_owner.addFilter(_DropNoise())
+logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+for _h in logging.getLogger().handlers:
+    _h.addFilter(_DropNoise())
+
+RegistryOpt = Annotated[
+    Optional[str],
+    typer.Option("--registry", help="Model registry (default: $MARSAD_REGISTRY, else ./var/registry)"),
+]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Model version (default: the champion)")]
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print a one-line error and exit."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    """Print a run summary: a table per feed, totals, articles per topic."""
+    table = Table(title=f"Run {summary['run_id']} (model {summary['model_version']})")
+    for col in ("feed", "status", "seen", "written", "duplicates", "skipped", "dead letters"):
+        table.add_column(col, justify="left" if col in ("feed", "status") else "right")
+    for f in summary["feeds"]:
+        table.add_row(f["feed_id"], f["status"], *(str(f[k]) for k in ("seen", "written", "duplicate", "skipped", "dead_letter")))
+    t = summary["totals"]
+    table.add_row("TOTAL", "", *(str(t[k]) for k in ("seen", "written", "duplicate", "skipped", "dead_letter")), style="bold")
+    console.print(table)
+    if summary["topics"]:
+        topics = Table(title="Articles per topic")
+        topics.add_column("topic")
+        topics.add_column("articles", justify="right")
+        for topic, n in summary["topics"].items():
+            topics.add_row(topic, str(n))
+        console.print(topics)
+    ok = "[green]holds[/]" if summary["conservation_ok"] else "[red]DOES NOT HOLD[/]"
+    console.print(
+        f"conservation seen = written + duplicates + skipped + dead letters: {ok}; "
+        f"feed failures: {t['feed_failed']}, not modified: {t['not_modified']}; "
+        f"summary: {summary['output']}/runs/{summary['run_id']}.json"
+    )
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def ingest(
+    ctx: typer.Context,
+    feeds: Annotated[str, typer.Option(help="YAML feed list, or a folder of feed files")],
+    output: Annotated[str, typer.Option(help="Output folder or URI (gs://, s3:// with the Beam extra)")],
+    registry: RegistryOpt = None,
+    model: ModelOpt = None,
+    runner: Annotated[str, typer.Option(help="inprocess, multiprocess, dask, or any Beam runner name")] = "inprocess",
+    allow_private_networks: Annotated[
+        bool, typer.Option("--allow-private-networks", help="Allow feeds on loopback/private/link-local addresses")
+    ] = False,
+    shards: Annotated[int, typer.Option(help="Avro files per date partition")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run summary as JSON")] = False,
+) -> None:
+    """Run the ingest flow once: feeds → classified Avro articles (extra Beam options after --)."""
+    from flows.ingest import OutputNotWritableError, ingest as ingest_flow
+    from flows.params import IngestParams
+    from models.registry import ModelNotFoundError, ModelRejectedError
+    from pipelines.sources.feeds import FeedListError
+
+    params = IngestParams(
+        feeds=feeds,
+        output=output,
+        registry=registry,
+        model_version=model,
+        runner=runner,
+        beam_args=list(ctx.args),
+        allow_private_networks=allow_private_networks,
+        shards=shards,
+    )
+    try:
+        summary = ingest_flow(params)
+    except (FeedListError, ModelNotFoundError, ModelRejectedError, OutputNotWritableError) as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        print_summary(summary)
+
+
+@app.command()
+def read(
+    path: Annotated[str, typer.Argument(help="Output folder of a run (or one .avro file)")],
+    topic: Annotated[Optional[list[str]], typer.Option(help="Only these topics (repeatable)")] = None,
+    since: Annotated[Optional[str], typer.Option(help="From this date (YYYY-MM-DD)")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Up to this date (YYYY-MM-DD)")] = None,
+    country: Annotated[Optional[list[str]], typer.Option(help="Only articles naming these ISO3 codes")] = None,
+    min_confidence: Annotated[Optional[float], typer.Option(help="Only articles at least this confident")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
+    dead_letters: Annotated[bool, typer.Option("--dead-letters", help="Print dead letters instead")] = False,
+) -> None:
+    """Print the articles (or dead letters) an output folder holds."""
+    from models.taxonomy import load_taxonomy
+    from schemas.reader import read_articles, read_dead_letters
+
+    if fmt not in ("jsonl", "csv"):
+        fail(f"--format must be jsonl or csv, not {fmt!r}")
+    for t in topic or []:
+        if t not in load_taxonomy().ids:
+            fail(f"unknown topic {t!r}; topics: {', '.join(load_taxonomy().ids)}")
+    try:
+        records = (
+            read_dead_letters(path, since, until)
+            if dead_letters
+            else read_articles(path, topics=topic, since=since, until=until, countries=country, min_confidence=min_confidence)
+        )
+        write_records(records, fmt)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def write_records(records: Any, fmt: str) -> None:
+    """Write records to stdout as JSON lines or CSV (lists joined with ';', maps as JSON)."""
+    import csv
+
+    writer = None
+    for record in records:
+        row = {k: _plain(v) for k, v in record.items()}
+        if fmt == "jsonl":
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            continue
+        if writer is None:
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(row))
+            writer.writeheader()
+        writer.writerow(
+            {k: ";".join(v) if isinstance(v, list) else json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v
+             for k, v in row.items()}
+        )
+
+
+@app.command()
+def train(
+    data: Annotated[Optional[list[Path]], typer.Option("--data", help="Extra labeled JSONL/CSV (repeatable)")] = None,
+    registry: RegistryOpt = None,
+    promote: Annotated[bool, typer.Option(help="Make the new model the champion")] = True,
+    if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing when the registry has a champion")] = False,
+) -> None:
+    """Train on the bundled corpus (plus --data files), evaluate on the test split, register the model."""
+    from models.corpus import LabeledDataError, load_corpus
+    from models.registry import Registry
+    from models.train import train_and_register
+
+    reg = Registry(registry)
+    if if_missing and reg.champion():
+        console.print(f"registry {reg.root} already has champion {reg.champion()}; not training")
+        return
+    try:
+        items = load_corpus(data or [])
+    except LabeledDataError as exc:
+        fail(str(exc))
+    console.print(f"training on {len(items)} labeled items ...")
+    result = train_and_register(items, reg, data_sources=[str(p) for p in data or []], promote=promote)
+    test = result.metrics["test"]
+    console.print(
+        f"model {result.version} registered in {reg.root}{' as champion' if promote else ''}: "
+        f"test macro-F1 {test['macro_f1']:.3f}, diplomatic-vs-other F1 {test['diplomatic_f1']:.3f}, "
+        f"accuracy {test['accuracy']:.3f} ({test['n']} items); trained in {result.seconds:.1f} s"
+    )
+    console.print(f"model card: {reg.path(result.version, 'model_card.md')}")
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path, typer.Option("--data", help="Labeled JSONL or CSV file")],
+    registry: RegistryOpt = None,
+    model: ModelOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON")] = False,
+) -> None:
+    """Evaluate a model (default: the champion) on a labeled file."""
+    from models.corpus import LabeledDataError, read_labeled
+    from models.evaluate import evaluate as run_evaluation
+    from models.evaluate import format_confusion, format_report
+    from models.registry import ModelNotFoundError, ModelRejectedError, Registry
+
+    try:
+        items = list(read_labeled(data))
+        loaded = Registry(registry).load(model)
+    except (LabeledDataError, ModelNotFoundError, ModelRejectedError) as exc:
+        fail(str(exc))
+    if not items:
+        fail(f"{data} holds no labeled items")
+    metrics = run_evaluation(loaded.pipeline, items, loaded.topics)
+    metrics["model_version"] = loaded.version
+    if as_json:
+        print(json.dumps(metrics, ensure_ascii=False, indent=2))
+        return
+    console.print(f"model {loaded.version} on {data}")
+    console.print(format_report(metrics), highlight=False)
+    console.print("\nconfusion matrix (rows gold, columns predicted):", highlight=False)
+    console.print(format_confusion(metrics), highlight=False)
+
+
+@app.command()
+def classify(
+    input_path: Annotated[Path, typer.Option("--input", help="JSONL with id, title, text per line ('-' for stdin)")],
+    output_path: Annotated[Path, typer.Option("--output", help="JSONL to write ('-' for stdout)")],
+    registry: RegistryOpt = None,
+    model: ModelOpt = None,
+    batch_size: Annotated[int, typer.Option(help="Articles per model call")] = 256,
+) -> None:
+    """Classify articles from a JSONL file; exit code 1 when some lines could not be read."""
+    from models.classify_file import classify_lines
+    from models.registry import ModelNotFoundError, ModelRejectedError, Registry
+
+    try:
+        loaded = Registry(registry).load(model)
+    except (ModelNotFoundError, ModelRejectedError) as exc:
+        fail(str(exc))
+    source = sys.stdin if str(input_path) == "-" else None
+    try:
+        fin = source or open(input_path, encoding="utf-8", errors="replace")
+    except OSError as exc:
+        fail(f"cannot read {input_path}: {exc.strerror}")
+    try:
+        fout = sys.stdout if str(output_path) == "-" else open(output_path, "w", encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {output_path}: {exc.strerror}")
+    with fin, fout:
+        written, bad = classify_lines(fin, fout, loaded, batch_size=batch_size, report=lambda m: err.print(m, highlight=False))
+    err.print(f"classified {written} articles with model {loaded.version}; {bad} unreadable lines skipped", highlight=False)
+    if bad:
+        raise typer.Exit(1)
+
+
+@app.command()
+def models(registry: RegistryOpt = None) -> None:
+    """List the models in the registry with their test metrics."""
+    from models.registry import Registry
+
+    reg = Registry(registry)
+    champion = reg.champion()
+    table = Table(title=f"Models in {reg.root}")
+    for col in ("version", "champion", "macro-F1", "diplomatic F1", "created"):
+        table.add_column(col)
+    for version in reg.versions():
+        meta = reg.metadata(version)
+        test = meta.get("metrics", {}).get("test", {})
+        table.add_row(version, "★" if version == champion else "", f"{test.get('macro_f1', 0):.3f}",
+                      f"{test.get('diplomatic_f1', 0):.3f}", meta.get("created_at", ""))
+    console.print(table)
+
+
+def main() -> None:
+    """Entry point of the ``marsad`` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

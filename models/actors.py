@@ -1,0 +1,201 @@
+"""Countries (ISO 3166-1 alpha-3) and international organizations named in Arabic text.
+
+A gazetteer of names, capitals (used for governments: «واشنطن ترفض»), nationality adjectives and organization
+names, all normalized with :func:`models.text.normalize_text`, is matched token by token with Arabic proclitics
+handled (والسعودية، بالرياض، للكويت، وللإمارات). Organizations and masked spans (companies, newspapers, agencies,
+clubs, regions such as «أمريكا اللاتينية») are matched first and hide the country words inside them; a leading
+news-agency dateline («الرياض - واس»، «دبي، الإمارات (CNN)--») is ignored, as TAXONOMY.md asks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from models.text import normalize_text
+
+# Proclitics that can precede a name, longest first. «لل» also stands for «ل» + «ال» with the alef elided.
+_PROCLITICS = ("وبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
+_ADJ_SUFFIXES = ("", "ه", "ين", "ون", "تين", "تان", "ان")
+_WORD = re.compile(r"\w+")
+_SEPARATORS = re.compile(r"\s(?:--|-|–|—)\s?|\)\s*(?:--|-|–|—)?|--|:|،")
+_MASK = "MASK"
+# Cities that open datelines without being in the country table (ambiguous or not capitals).
+_DATELINE_PLACES = frozenset(
+    normalize_text(p)
+    for p in (
+        "عمان", "جدة", "مكة", "المدينة", "الدمام", "الدار البيضاء", "نيويورك", "جنيف", "بروكسل", "فيينا", "لاهاي",
+        "الإسكندرية", "الموصل", "البصرة", "أربيل", "حلب", "حمص", "الظهران", "العلا", "نيوم", "شرم الشيخ", "مراكش",
+        "وهران", "صفاقس", "مصراتة", "حضرموت", "مأرب", "تعز", "الحديدة", "القدس", "الناصرة", "نابلس", "الخليل", "رفح",
+        "خان يونس", "جنين", "طرطوس", "اللاذقية", "صيدا", "صور", "زحلة", "الفاشر", "نيالا", "كسلا", "أسوان",
+    )
+)
+# News-agency tags that follow a dateline («عمّان - بترا -»), normalized.
+_AGENCIES = frozenset(
+    normalize_text(a)
+    for a in (
+        "واس", "قنا", "وام", "كونا", "بنا", "العمانية", "بترا", "سانا", "واع", "إرنا", "الأناضول", "ماب", "ومع", "واج",
+        "وات", "رويترز", "أ ف ب", "ا ف ب", "فرانس برس", "د ب أ", "أ ب", "شينخوا", "سبوتنيك", "سبأ", "وكالات",
+        "cnn", "بي بي سي", "الجزيرة نت", "الأناضول", "تاس", "نوفوستي", "قنا", "بنا", "العربية نت", "سكاي نيوز عربية",
+    )
+)
+
+
+@dataclass(frozen=True)
+class Actors:
+    """Countries and organizations found in a text, each sorted and without repeats."""
+
+    countries: tuple[str, ...]
+    organizations: tuple[str, ...]
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(normalize_text(text))
+
+
+def _clitic_variants(token: str) -> Iterator[str]:
+    yield token
+    for prefix in _PROCLITICS:
+        rest = token[len(prefix) :]
+        if token.startswith(prefix) and len(rest) >= 2:
+            yield rest
+            if prefix.endswith("لل"):
+                yield "ال" + rest
+
+
+def _adjective_forms(stem: str, definite_only: bool) -> Iterator[str]:
+    words = normalize_text(stem).split()
+    for suffix in _ADJ_SUFFIXES:
+        inflected = [w + suffix for w in words]
+        if not definite_only:
+            yield " ".join(inflected)
+        yield " ".join("ال" + w for w in inflected)
+
+
+class Gazetteer:
+    """Names of countries and organizations, ready for matching."""
+
+    def __init__(self, countries: dict[str, Any], organizations: dict[str, list[str]], masks: dict[str, Any]):
+        self._orgs: dict[tuple[str, ...], str] = {}
+        self._countries: dict[tuple[str, ...], str] = {}
+        self._mask_patterns: list[tuple[str, ...]] = []
+        for code, names in organizations.items():
+            for name in names:
+                self._orgs[tuple(_words(name))] = code
+        for phrase in masks.get("phrases", []):
+            self._orgs.setdefault(tuple(_words(phrase)), _MASK)
+        for pattern in masks.get("patterns", []):
+            self._mask_patterns.append(tuple(_words(pattern.replace("*", ""))))
+        for code, entry in countries.items():
+            phrases = [*entry.get("names", []), *entry.get("capitals", []), *entry.get("forms", [])]
+            for phrase in phrases:
+                self._countries[tuple(_words(phrase))] = code
+            for stem in entry.get("adjectives", []):
+                for form in _adjective_forms(stem, bool(entry.get("definite_only"))):
+                    self._countries.setdefault(tuple(form.split()), code)
+        self._max_len = max(len(k) for k in [*self._orgs, *self._countries])
+        self._places = {k[0] for k in self._countries if len(k) == 1} | _DATELINE_PLACES
+
+    @property
+    def country_codes(self) -> set[str]:
+        """Every country code the gazetteer knows."""
+        return set(self._countries.values())
+
+    @property
+    def organization_codes(self) -> set[str]:
+        """Every organization code the gazetteer knows."""
+        return set(self._orgs.values()) - {_MASK}
+
+    def _longest(
+        self, table: dict[tuple[str, ...], str], tokens: list[str], i: int, used: list[bool]
+    ) -> tuple[int, str] | None:
+        for first in _clitic_variants(tokens[i]):
+            for length in range(min(self._max_len, len(tokens) - i), 0, -1):
+                span = range(i, i + length)
+                if any(used[j] for j in span):
+                    continue
+                key = (first, *tokens[i + 1 : i + length])
+                if key in table:
+                    return length, table[key]
+        return None
+
+    def _scan(self, table: dict[tuple[str, ...], str], tokens: list[str], used: list[bool]) -> list[str]:
+        found = []
+        i = 0
+        while i < len(tokens):
+            hit = None if used[i] else self._longest(table, tokens, i, used)
+            if hit is None:
+                i += 1
+                continue
+            length, code = hit
+            for j in range(i, i + length):
+                used[j] = True
+            found.append(code)
+            i += length
+        return found
+
+    def _mask_patterns_in(self, tokens: list[str], used: list[bool]) -> None:
+        for pattern in self._mask_patterns:
+            n = len(pattern)
+            for i in range(len(tokens) - n):
+                if any(v == pattern[0] for v in _clitic_variants(tokens[i])) and tuple(tokens[i + 1 : i + n]) == pattern[1:]:
+                    for j in range(i, i + n + 1):
+                        used[j] = True
+
+    def strip_dateline(self, text: str) -> str:
+        """Drop a leading dateline («الرياض 5 نوفمبر (واس) -»، «دبي، الإمارات (CNN)--»، «عمّان - بترا -»)."""
+        rest, cut, pending_comma = text, 0, False
+        for _ in range(5):
+            match = _SEPARATORS.search(rest[:160])
+            if not match:
+                break
+            prefix = rest[: match.start()]
+            words = _words(prefix)
+            is_agency = bool(words) and " ".join(words) in _AGENCIES
+            is_place = bool(words) and len(words) <= 14 and any(v in self._places for v in _clitic_variants(words[0]))
+            if not (prefix.lstrip().startswith("(") or is_agency or is_place):
+                break
+            rest = rest[match.end() :]
+            pending_comma = match.group().strip() == "،"
+            if not pending_comma:
+                cut = len(text) - len(rest)
+        # A comma alone («السعودية، الإمارات وقطر ...») is not a dateline: only cut through a dash or bracket.
+        return text[cut:]
+
+    def tag(self, text: str, *, title: str = "") -> Actors:
+        """Find the countries and organizations named in an article's title and text."""
+        body = self.strip_dateline(text or "")
+        tokens = [*_words(title or ""), "", *_words(body)]
+        used = [not t for t in tokens]
+        self._mask_patterns_in(tokens, used)
+        orgs = [c for c in self._scan(self._orgs, tokens, used) if c != _MASK]
+        countries = set(self._scan(self._countries, tokens, used))
+        # Bare «عمان» is Oman unless the text is about Jordan, where it is most likely Amman.
+        if "JOR" not in countries and any(
+            "عمان" in _clitic_variants(t) for t, u in zip(tokens, used) if not u
+        ):
+            countries.add("OMN")
+        return Actors(countries=tuple(sorted(countries)), organizations=tuple(sorted(set(orgs))))
+
+
+@cache
+def load_gazetteer() -> Gazetteer:
+    """The bundled gazetteer (parsed once per process)."""
+    data = resources.files("models").joinpath("data")
+
+    def _load(name: str) -> Any:
+        return yaml.safe_load(data.joinpath(name).read_text(encoding="utf-8"))
+
+    return Gazetteer(_load("countries.yaml"), _load("organizations.yaml"), _load("masks.yaml"))
+
+
+def tag_actors(texts: Iterable[tuple[str, str]]) -> list[Actors]:
+    """Tag many (title, text) pairs with the bundled gazetteer."""
+    gazetteer = load_gazetteer()
+    return [gazetteer.tag(text, title=title) for title, text in texts]

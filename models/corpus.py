@@ -1,0 +1,162 @@
+"""Labeled data: the bundled authored corpus, user-supplied labeled files, and the fixed splits.
+
+Labeled files are JSON Lines or CSV with at least ``id``, ``title``, ``text`` and ``label`` (``topic`` is accepted
+as a synonym of ``label``, so files exported by ``marsad uncertain`` or ``marsad classify`` read back directly).
+Splits are fixed by a stable hash of the item id: the same item is always in the same split, whatever else is in
+the corpus, and the test split is never used for tuning.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from models.taxonomy import load_taxonomy
+
+Split = Literal["train", "dev", "test"]
+SPLIT_PERCENT = {"train": 70, "dev": 15, "test": 15}
+
+
+@dataclass(frozen=True)
+class LabeledItem:
+    """One labeled article."""
+
+    id: str
+    label: str
+    title: str
+    text: str
+    secondary: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    organizations: tuple[str, ...] = ()
+    source: str = field(default="", compare=False)
+
+    @property
+    def split(self) -> Split:
+        """The item's fixed split, from a stable hash of its id."""
+        return split_of(self.id)
+
+
+class LabeledDataError(ValueError):
+    """A labeled file cannot be read; the message names the file and line."""
+
+
+def split_of(item_id: str) -> Split:
+    """Return the split of an item id: 70% train, 15% dev, 15% test, stable across runs and machines."""
+    bucket = int.from_bytes(hashlib.sha256(item_id.encode("utf-8")).digest()[:8], "big") % 100
+    if bucket < SPLIT_PERCENT["train"]:
+        return "train"
+    if bucket < SPLIT_PERCENT["train"] + SPLIT_PERCENT["dev"]:
+        return "dev"
+    return "test"
+
+
+def corpus_files() -> list[Path]:
+    """The bundled corpus files (``models/corpus/items/*.jsonl``), sorted."""
+    root = Path(str(resources.files("models").joinpath("corpus/items")))
+    return sorted(root.glob("*.jsonl"))
+
+
+def _item_from_row(row: dict[str, object], where: str, known: Sequence[str]) -> LabeledItem:
+    label = row.get("label", row.get("topic"))
+    missing = [k for k, v in (("id", row.get("id")), ("title", row.get("title")), ("label", label)) if not v]
+    if missing:
+        raise LabeledDataError(f"{where}: missing {', '.join(missing)}")
+    if label not in known:
+        raise LabeledDataError(f"{where}: unknown label {label!r}; known labels: {', '.join(known)}")
+
+    def _list(key: str) -> tuple[str, ...]:
+        value = row.get(key) or ()
+        if isinstance(value, str):
+            value = [v for v in value.replace(";", ",").split(",") if v.strip()]
+        return tuple(str(v).strip() for v in value)  # type: ignore[union-attr]
+
+    return LabeledItem(
+        id=str(row["id"]),
+        label=str(label),
+        title=str(row.get("title") or ""),
+        text=str(row.get("text") or ""),
+        secondary=_list("secondary"),
+        countries=_list("countries"),
+        organizations=_list("organizations"),
+        source=where.rsplit(":", 1)[0],
+    )
+
+
+def read_labeled(path: str | Path) -> Iterator[LabeledItem]:
+    """Read a labeled JSON Lines or CSV file (chosen by extension), raising a clear error on a bad row."""
+    path = Path(path)
+    known = load_taxonomy().ids
+    try:
+        content = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LabeledDataError(f"{path}: cannot read labeled file: {exc}") from exc
+    if path.suffix.lower() == ".csv":
+        for n, row in enumerate(csv.DictReader(io.StringIO(content)), start=2):
+            yield _item_from_row(dict(row), f"{path}:{n}", known)
+        return
+    for n, line in enumerate(content.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise LabeledDataError(f"{path}:{n}: not valid JSON: {exc.msg}") from exc
+        if not isinstance(row, dict):
+            raise LabeledDataError(f"{path}:{n}: expected a JSON object")
+        yield _item_from_row(row, f"{path}:{n}", known)
+
+
+def load_corpus(extra: Iterable[str | Path] = ()) -> list[LabeledItem]:
+    """Load the bundled corpus plus any extra labeled files; a later file's item replaces an earlier same id."""
+    items: dict[str, LabeledItem] = {}
+    for path in [*corpus_files(), *map(Path, extra)]:
+        for item in read_labeled(path):
+            items[item.id] = item
+    return list(items.values())
+
+
+def read_corrections(path: str | Path) -> dict[str, str]:
+    """Read an analyst's corrections file: article id → corrected topic (JSONL or CSV with ``id`` and ``label``)."""
+    return {item.id: item.label for item in _read_correction_rows(Path(path))}
+
+
+def _read_correction_rows(path: Path) -> Iterator[LabeledItem]:
+    known = load_taxonomy().ids
+    content = path.read_text(encoding="utf-8")
+    rows: Iterable[dict[str, object]]
+    if path.suffix.lower() == ".csv":
+        rows = csv.DictReader(io.StringIO(content))
+    else:
+        rows = (json.loads(line) for line in content.splitlines() if line.strip())
+    for n, row in enumerate(rows, start=1):
+        label = row.get("label", row.get("topic", row.get("corrected_topic")))
+        if not row.get("id") or label not in known:
+            raise LabeledDataError(f"{path}:{n}: a correction needs an id and a known label, got {row!r}")
+        yield LabeledItem(id=str(row["id"]), label=str(label), title="", text="")
+
+
+def apply_corrections(items: Sequence[LabeledItem], corrections: dict[str, str]) -> list[LabeledItem]:
+    """Relabel items whose id appears in ``corrections``."""
+    from dataclasses import replace
+
+    return [replace(it, label=corrections[it.id]) if it.id in corrections else it for it in items]
+
+
+def corpus_hash(items: Iterable[LabeledItem]) -> str:
+    """A stable hash of labeled data (ids, labels and texts), recorded in model metadata."""
+    digest = hashlib.sha256()
+    for it in sorted(items, key=lambda i: i.id):
+        digest.update(json.dumps([it.id, it.label, it.title, it.text], ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def by_split(items: Iterable[LabeledItem], split: Split) -> list[LabeledItem]:
+    """The items of one split."""
+    return [it for it in items if it.split == split]

@@ -1,0 +1,1 @@
+"""Marsad's Apache Beam jobs: batch ingest, streaming, reclassification, and the transforms they share."""

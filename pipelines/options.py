@@ -1,0 +1,57 @@
+"""Every Marsad pipeline flag, in one typed ``PipelineOptions`` subclass, plus runner name aliases."""
+
+from __future__ import annotations
+
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipelines.sources.http import FetchLimits
+
+RUNNER_ALIASES = {
+    # In-process: Beam's portable FnApiRunner, chosen explicitly (DirectRunner would first try to download Prism).
+    "inprocess": "FnApiRunner",
+    "direct": "FnApiRunner",
+    # The same runner with N worker processes (set --direct_num_workers, default 2).
+    "multiprocess": "FnApiRunner",
+    "dask": "apache_beam.runners.dask.dask_runner.DaskRunner",
+}
+
+
+class MarsadOptions(PipelineOptions):  # type: ignore[misc]
+    """Options shared by Marsad's ingest, stream and reclassify jobs."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN206
+        parser.add_argument("--feeds", help="YAML feed list, or a folder of feed files")
+        parser.add_argument("--output", help="Output folder or URI (local path, gs://, s3://, hdfs://)")
+        parser.add_argument("--registry", help="Model registry root (default: $MARSAD_REGISTRY or ./var/registry)")
+        parser.add_argument("--model_version", default=None, help="Model version to use (default: the champion)")
+        parser.add_argument("--run_id", default=None, help="Id of this run (default: a new one)")
+        parser.add_argument(
+            "--allow_private_networks",
+            action="store_true",
+            default=False,
+            help="Allow fetching from loopback, private and link-local addresses (refused by default)",
+        )
+        parser.add_argument("--max_feed_bytes", type=int, default=FetchLimits.max_bytes, help="Byte limit per fetch")
+        parser.add_argument(
+            "--fetch_timeout", type=float, default=FetchLimits.total_timeout, help="Seconds allowed for one fetch"
+        )
+        parser.add_argument("--shards", type=int, default=1, help="Avro files per date partition")
+        parser.add_argument("--batch_size", type=int, default=256, help="Largest batch handed to the classifier")
+
+
+def fetch_limits(options: MarsadOptions) -> FetchLimits:
+    """The fetch limits the options ask for."""
+    return FetchLimits(
+        total_timeout=options.fetch_timeout,
+        read_timeout=min(FetchLimits.read_timeout, options.fetch_timeout),
+        max_bytes=options.max_feed_bytes,
+        allow_private_networks=options.allow_private_networks,
+    )
+
+
+def resolve_runner(name: str | None) -> str:
+    """A runner alias (``inprocess``, ``multiprocess``, ``dask``) → Beam's runner name; others pass through."""
+    if not name:
+        return RUNNER_ALIASES["inprocess"]
+    return RUNNER_ALIASES.get(name.lower(), name)
