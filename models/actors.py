@@ -144,6 +144,8 @@ class Gazetteer:
         for pattern in self._mask_patterns:
             n = len(pattern)
             for i in range(len(tokens) - n):
+                if used[i]:
+                    continue
                 if any(v == pattern[0] for v in _clitic_variants(tokens[i])) and tuple(tokens[i + 1 : i + n]) == pattern[1:]:
                     for j in range(i, i + n + 1):
                         used[j] = True
@@ -173,8 +175,8 @@ class Gazetteer:
         body = self.strip_dateline(text or "")
         tokens = [*_words(title or ""), "", *_words(body)]
         used = [not t for t in tokens]
-        self._mask_patterns_in(tokens, used)
         orgs = [c for c in self._scan(self._orgs, tokens, used) if c != _MASK]
+        self._mask_patterns_in(tokens, used)
         countries = set(self._scan(self._countries, tokens, used))
         # Bare «عمان» is Oman unless the text is about Jordan, where it is most likely Amman.
         if "JOR" not in countries and any(

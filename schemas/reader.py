@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timezone
 from typing import Any
+from uuid import UUID
 
 import fastavro
 from apache_beam.io.filesystems import FileSystems
@@ -60,7 +61,12 @@ def iter_records(files: Iterable[str], record_type: str = schemas.ARTICLE) -> It
     reader_schema = schemas.parsed_schema(record_type)
     for path in files:
         with FileSystems.open(path) as fh:
-            yield from fastavro.reader(fh, reader_schema=reader_schema)
+            for record in fastavro.reader(fh, reader_schema=reader_schema):
+                # uuid logical types come back as UUID objects; plain strings are what every consumer wants.
+                for key, value in record.items():
+                    if isinstance(value, UUID):
+                        record[key] = str(value)
+                yield record
 
 
 def read_articles(

@@ -171,7 +171,7 @@ def content_hash(normalized_title: str, normalized_text: str) -> str:
 
 def _timestamp(entry: Any) -> int | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
+        value = dict.get(entry, key)  # plain dict access: no deprecated updated→published fallback
         if value:
             try:
                 return int(calendar.timegm(value)) * 1000
@@ -203,6 +203,8 @@ def parse_document(content: bytes, content_type: str = "") -> tuple[list[ParsedE
     parsed = feedparser.parse(utf8.encode("utf-8"), sanitize_html=True, resolve_relative_uris=False)
     if not parsed.entries and not parsed.get("version"):
         detail = parsed.get("bozo_exception")
+        if re.search(r"<html[\s>]", text[:4096], re.IGNORECASE):
+            raise FeedRejected("not_a_feed", "document is an HTML page, not an RSS or Atom feed")
         if detail and parsed.get("bozo"):
             raise FeedRejected("malformed_xml", f"document is not a readable feed: {str(detail)[:200]}")
         raise FeedRejected("not_a_feed", "document is not an RSS or Atom feed (an HTML page or other content)")
@@ -236,7 +238,7 @@ def parse_document(content: bytes, content_type: str = "") -> tuple[list[ParsedE
                 item_key=(raw.get("id") or link),
                 published_at=published,
                 flags=tuple(flags),
-                raw={k: raw.get(k) for k in ("id", "title", "link", "published", "updated") if raw.get(k)},
+                raw={k: dict.get(raw, k) for k in ("id", "title", "link", "published", "updated") if dict.get(raw, k)},
             )
         )
     return entries, bool(parsed.get("bozo"))

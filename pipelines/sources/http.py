@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 USER_AGENT = "Marsad/0.1 (+https://github.com/marsad-news/marsad; Arabic diplomatic news monitor)"
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 
 
@@ -127,14 +128,13 @@ def fetch(
         check_public_address(current, limits.allow_private_networks)
         try:
             with client.stream("GET", current, headers=headers) as response:
-                if response.is_redirect:
-                    location = response.headers.get("location", "")
-                    hops.append(current)
-                    current = urljoin(current, location)
-                    continue
                 if response.status_code == 304:
                     return FetchResponse(url=current, status=304, content=b"", etag=etag, last_modified=last_modified,
                                          redirects=tuple(hops))
+                if response.status_code in _REDIRECTS and response.headers.get("location"):
+                    hops.append(current)
+                    current = urljoin(current, response.headers["location"])
+                    continue
                 if response.status_code != 200:
                     raise FetchError(
                         f"http_{response.status_code}",
