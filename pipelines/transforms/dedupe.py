@@ -33,7 +33,7 @@ def read_written_keys(path: str) -> Iterator[tuple[str, str]]:
     """Yield ``("id", article_id)`` and ``("hash", content_hash)`` for each record of a written article file."""
     with FileSystems.open(path) as fh:
         for record in fastavro.reader(fh, reader_schema=_KEYS_SCHEMA):
-            yield "id", record["article_id"]
+            yield "id", str(record["article_id"])  # the uuid logical type reads back as a UUID object
             yield "hash", record["content_hash"]
 
 
