@@ -98,7 +98,8 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="Print the run summary as JSON")] = False,
 ) -> None:
     """Run the ingest flow once: feeds → classified Avro articles (extra Beam options after --)."""
-    from flows.ingest import OutputNotWritableError, ingest as ingest_flow
+    from flows.ingest import OutputNotWritableError, preflight
+    from flows.ingest import ingest as ingest_flow
     from flows.params import IngestParams
     from models.registry import ModelNotFoundError, ModelRejectedError
     from pipelines.sources.feeds import FeedListError
@@ -114,6 +115,7 @@ def ingest(
         shards=shards,
     )
     try:
+        preflight(params)  # fail fast, before the orchestration engine starts
         summary = ingest_flow(params)
     except (FeedListError, ModelNotFoundError, ModelRejectedError, OutputNotWritableError) as exc:
         fail(str(exc))

@@ -14,7 +14,7 @@ from models.registry import ModelNotFoundError, ModelRejectedError, Registry, ch
 from pipelines import ingest as ingest_job
 from pipelines import storage
 from pipelines.options import resolve_runner
-from pipelines.sources.feeds import FeedListError, load_feed_list
+from pipelines.sources.feeds import FeedList, FeedListError, load_feed_list
 from pipelines.summary import RunSummary, counters, save_summary, summarize
 
 # Errors a retry cannot fix: bad inputs, a missing or refused model.
@@ -35,6 +35,25 @@ def check_output_writable(output: str) -> None:
         FileSystems.delete([probe])
     except Exception as exc:  # noqa: BLE001 (every filesystem raises its own kind)
         raise OutputNotWritableError(f"output {output} is not writable: {exc}") from exc
+
+
+def preflight(params: IngestParams) -> tuple[FeedList, str]:
+    """Check what a run needs before starting it: a valid feed list, a loadable model, a writable output.
+
+    Returns:
+        The feed list and the model version to use.
+
+    Raises:
+        FeedListError, ModelNotFoundError, ModelRejectedError, OutputNotWritableError: with a one-line message.
+    """
+    feeds = load_feed_list(params.feeds)
+    if not feeds.enabled:
+        raise FeedListError(f"feed list {params.feeds} has no enabled feeds")
+    registry = Registry(params.registry)
+    model_version = registry.resolve(params.model_version)
+    check_compatible(registry.metadata(model_version))
+    check_output_writable(params.output)
+    return feeds, model_version
 
 
 def _retry_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -115,11 +134,7 @@ def ingest(params: IngestParams) -> dict[str, Any]:
         The run summary as a dict (also saved under ``<output>/runs/<run_id>.json``).
     """
     logger = get_run_logger()
-    feeds = load_feed_list(params.feeds)
-    registry = Registry(params.registry)
-    model_version = registry.resolve(params.model_version)
-    check_compatible(registry.metadata(model_version))
-    check_output_writable(params.output)
+    feeds, model_version = preflight(params)
     run_id = run_id_for_flow()
     logger.info("run %s: %d feeds → %s with model %s", run_id, len(feeds.enabled), params.output, model_version)
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")

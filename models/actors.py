@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -59,14 +59,17 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(normalize_text(text))
 
 
-def _clitic_variants(token: str) -> Iterator[str]:
-    yield token
+@lru_cache(maxsize=200_000)
+def _clitic_variants(token: str) -> tuple[str, ...]:
+    """The token itself and what it could be once a proclitic is removed («والسعوديه» → «السعوديه»)."""
+    variants = [token]
     for prefix in _PROCLITICS:
         rest = token[len(prefix) :]
         if token.startswith(prefix) and len(rest) >= 2:
-            yield rest
+            variants.append(rest)
             if prefix.endswith("لل"):
-                yield "ال" + rest
+                variants.append("ال" + rest)
+    return tuple(variants)
 
 
 def _adjective_forms(stem: str, definite_only: bool) -> Iterator[str]:
@@ -78,58 +81,73 @@ def _adjective_forms(stem: str, definite_only: bool) -> Iterator[str]:
         yield " ".join("ال" + w for w in inflected)
 
 
+Phrase = tuple[str, ...]
+Index = dict[str, list[tuple[Phrase, str]]]
+
+
+def _index(table: dict[Phrase, str]) -> Index:
+    """Phrases by their first word, longest first, so a scan tries only phrases that can start at a token."""
+    index: Index = {}
+    for phrase, code in table.items():
+        index.setdefault(phrase[0], []).append((phrase[1:], code))
+    for candidates in index.values():
+        candidates.sort(key=lambda c: -len(c[0]))
+    return index
+
+
 class Gazetteer:
     """Names of countries and organizations, ready for matching."""
 
     def __init__(self, countries: dict[str, Any], organizations: dict[str, list[str]], masks: dict[str, Any]):
-        self._orgs: dict[tuple[str, ...], str] = {}
-        self._countries: dict[tuple[str, ...], str] = {}
-        self._mask_patterns: list[tuple[str, ...]] = []
+        orgs: dict[Phrase, str] = {}
+        places: dict[Phrase, str] = {}
+        patterns: dict[Phrase, str] = {}
         for code, names in organizations.items():
             for name in names:
-                self._orgs[tuple(_words(name))] = code
+                orgs[tuple(_words(name))] = code
         for phrase in masks.get("phrases", []):
-            self._orgs.setdefault(tuple(_words(phrase)), _MASK)
+            orgs.setdefault(tuple(_words(phrase)), _MASK)
         for pattern in masks.get("patterns", []):
-            self._mask_patterns.append(tuple(_words(pattern.replace("*", ""))))
+            patterns[tuple(_words(pattern.replace("*", "")))] = _MASK
         for code, entry in countries.items():
-            phrases = [*entry.get("names", []), *entry.get("capitals", []), *entry.get("forms", [])]
-            for phrase in phrases:
-                self._countries[tuple(_words(phrase))] = code
+            for phrase in [*entry.get("names", []), *entry.get("capitals", []), *entry.get("forms", [])]:
+                places[tuple(_words(phrase))] = code
             for stem in entry.get("adjectives", []):
                 for form in _adjective_forms(stem, bool(entry.get("definite_only"))):
-                    self._countries.setdefault(tuple(form.split()), code)
-        self._max_len = max(len(k) for k in [*self._orgs, *self._countries])
-        self._places = {k[0] for k in self._countries if len(k) == 1} | _DATELINE_PLACES
+                    places.setdefault(tuple(form.split()), code)
+        self._orgs, self._countries, self._patterns = _index(orgs), _index(places), _index(patterns)
+        self._country_codes = set(places.values())
+        self._organization_codes = set(orgs.values()) - {_MASK}
+        self._places = {k[0] for k in places if len(k) == 1} | _DATELINE_PLACES
 
     @property
     def country_codes(self) -> set[str]:
         """Every country code the gazetteer knows."""
-        return set(self._countries.values())
+        return set(self._country_codes)
 
     @property
     def organization_codes(self) -> set[str]:
         """Every organization code the gazetteer knows."""
-        return set(self._orgs.values()) - {_MASK}
+        return set(self._organization_codes)
 
-    def _longest(
-        self, table: dict[tuple[str, ...], str], tokens: list[str], i: int, used: list[bool]
-    ) -> tuple[int, str] | None:
+    @staticmethod
+    def _match_at(index: Index, tokens: list[str], i: int, used: list[bool], extra: int = 0) -> tuple[int, str] | None:
+        """The longest phrase of ``index`` starting at token ``i`` over unused tokens (``extra`` words beyond it)."""
         for first in _clitic_variants(tokens[i]):
-            for length in range(min(self._max_len, len(tokens) - i), 0, -1):
-                span = range(i, i + length)
-                if any(used[j] for j in span):
+            for rest, code in index.get(first, ()):
+                end = i + 1 + len(rest)
+                if end + extra > len(tokens) or tuple(tokens[i + 1 : end]) != rest:
                     continue
-                key = (first, *tokens[i + 1 : i + length])
-                if key in table:
-                    return length, table[key]
+                if any(used[i : end + extra]):
+                    continue
+                return end + extra - i, code
         return None
 
-    def _scan(self, table: dict[tuple[str, ...], str], tokens: list[str], used: list[bool]) -> list[str]:
+    def _scan(self, index: Index, tokens: list[str], used: list[bool], extra: int = 0) -> list[str]:
         found = []
         i = 0
         while i < len(tokens):
-            hit = None if used[i] else self._longest(table, tokens, i, used)
+            hit = None if used[i] else self._match_at(index, tokens, i, used, extra)
             if hit is None:
                 i += 1
                 continue
@@ -139,16 +157,6 @@ class Gazetteer:
             found.append(code)
             i += length
         return found
-
-    def _mask_patterns_in(self, tokens: list[str], used: list[bool]) -> None:
-        for pattern in self._mask_patterns:
-            n = len(pattern)
-            for i in range(len(tokens) - n):
-                if used[i]:
-                    continue
-                if any(v == pattern[0] for v in _clitic_variants(tokens[i])) and tuple(tokens[i + 1 : i + n]) == pattern[1:]:
-                    for j in range(i, i + n + 1):
-                        used[j] = True
 
     def strip_dateline(self, text: str) -> str:
         """Drop a leading dateline («الرياض 5 نوفمبر (واس) -»، «دبي، الإمارات (CNN)--»، «عمّان - بترا -»)."""
@@ -176,12 +184,10 @@ class Gazetteer:
         tokens = [*_words(title or ""), "", *_words(body)]
         used = [not t for t in tokens]
         orgs = [c for c in self._scan(self._orgs, tokens, used) if c != _MASK]
-        self._mask_patterns_in(tokens, used)
+        self._scan(self._patterns, tokens, used, extra=1)  # «صحيفة *»: the pattern and the word after it
         countries = set(self._scan(self._countries, tokens, used))
         # Bare «عمان» is Oman unless the text is about Jordan, where it is most likely Amman.
-        if "JOR" not in countries and any(
-            "عمان" in _clitic_variants(t) for t, u in zip(tokens, used) if not u
-        ):
+        if "JOR" not in countries and any(not u and "عمان" in _clitic_variants(t) for t, u in zip(tokens, used)):
             countries.add("OMN")
         return Actors(countries=tuple(sorted(countries)), organizations=tuple(sorted(set(orgs))))
 

@@ -17,6 +17,7 @@ Policy (the usual one for Arabic retrieval and classification):
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 
 import pyarabic.araby as araby
@@ -25,17 +26,23 @@ _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890
 _LETTERS = str.maketrans({"ى": "ي", "ی": "ي", "ک": "ك", "ٱ": "ا", "ۀ": "ه", "ھ": "ه"})
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.-]+\b", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
-# Quranic annotation marks and small high letters that pyarabic's strip_tashkeel leaves in place.
-_QURANIC = re.compile("[\u0610-\u061a\u06d6-\u06ed\u08d3-\u08ff]")
+# Combining marks pyarabic's strip_tashkeel leaves in place: maddah and hamza above/below, subscript alef,
+# superscript alef, Quranic annotation marks and small high letters.
+_QURANIC = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u08d3-\u08ff]")
 
 
-def _drop_format_controls(text: str) -> str:
+def _format_controls() -> dict[int, str | None]:
     # Category Cf holds zero-width joiners, bidi marks and embeddings, BOM and soft hyphen; Cc holds other
-    # control characters. Both carry no meaning for classification; tabs and newlines become spaces first.
-    return "".join(
-        ch if unicodedata.category(ch) not in ("Cf", "Cc", "Co", "Cs") else " " if ch in "\t\n\r\v\f" else ""
-        for ch in text
-    )
+    # control characters; Cs are lone surrogates. None carries meaning for classification.
+    # Whitespace controls (tab, newline ...) become spaces; the rest are dropped. Built once, used by translate().
+    table: dict[int, str | None] = {}
+    for code in range(sys.maxunicode + 1):
+        if unicodedata.category(chr(code)) in ("Cf", "Cc", "Cs"):
+            table[code] = " " if chr(code) in "\t\n\r\v\f\x1c\x1d\x1e\x1f\x85" else None
+    return table
+
+
+_CONTROLS = _format_controls()
 
 
 def normalize_text(text: str, *, drop_urls: bool = True, fold_teh_marbuta: bool = True) -> str:
@@ -50,7 +57,7 @@ def normalize_text(text: str, *, drop_urls: bool = True, fold_teh_marbuta: bool 
         The normalized text, stripped, with single spaces.
     """
     text = unicodedata.normalize("NFKC", text)
-    text = _drop_format_controls(text)
+    text = text.translate(_CONTROLS)
     if drop_urls:
         text = _URL.sub(" ", text)
     text = araby.strip_tashkeel(text)
@@ -61,5 +68,7 @@ def normalize_text(text: str, *, drop_urls: bool = True, fold_teh_marbuta: bool 
     text = text.translate(_LETTERS).translate(_DIGITS)
     if fold_teh_marbuta:
         text = araby.normalize_teh(text)
-    text = text.lower()
+    # Dropping characters can leave combining marks side by side in a non-canonical order, and lower-casing
+    # can produce sequences NFKC would change: one more NFKC makes the result a fixed point (idempotent).
+    text = unicodedata.normalize("NFKC", text.lower())
     return _SPACE.sub(" ", text).strip()
