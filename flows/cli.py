@@ -62,7 +62,7 @@ def print_summary(summary: dict[str, Any]) -> None:
     """Print a run summary: a table per feed, totals, articles per topic."""
     table = Table(title=f"Run {summary['run_id']} (model {summary['model_version']})")
     for col in ("feed", "status", "seen", "written", "duplicates", "skipped", "dead letters"):
-        table.add_column(col, justify="left" if col in ("feed", "status") else "right")
+        table.add_column(col, justify="left" if col in ("feed", "status") else "right", no_wrap=True)
     for f in summary["feeds"]:
         table.add_row(f["feed_id"], f["status"], *(str(f[k]) for k in ("seen", "written", "duplicate", "skipped", "dead_letter")))
     t = summary["totals"]
