@@ -9,7 +9,7 @@ OUTPUT ?= var/out
 REGISTRY ?= var/registry
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: run test install train bench soak lint clean
+.PHONY: run test install train bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ run: train
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+bench: train
+	$(BIN)/python -m bench.model_options
+	$(BIN)/python -m bench.ingest --sizes 10000 100000 --registry $(REGISTRY)
 
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff

@@ -191,7 +191,7 @@ def train(
     if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing when the registry has a champion")] = False,
 ) -> None:
     """Train on the bundled corpus (plus --data files), evaluate on the test split, register the model."""
-    from models.corpus import LabeledDataError, load_corpus
+    from models.corpus import LabeledDataError, load_corpus, load_heldout
     from models.registry import Registry
     from models.train import train_and_register
 
@@ -204,13 +204,21 @@ def train(
     except LabeledDataError as exc:
         fail(str(exc))
     console.print(f"training on {len(items)} labeled items ...")
-    result = train_and_register(items, reg, data_sources=[str(p) for p in data or []], promote=promote)
+    result = train_and_register(
+        items, reg, heldout=load_heldout(), data_sources=[str(p) for p in data or []], promote=promote
+    )
     test = result.metrics["test"]
     console.print(
         f"model {result.version} registered in {reg.root}{' as champion' if promote else ''}: "
         f"test macro-F1 {test['macro_f1']:.3f}, diplomatic-vs-other F1 {test['diplomatic_f1']:.3f}, "
         f"accuracy {test['accuracy']:.3f} ({test['n']} items); trained in {result.seconds:.1f} s"
     )
+    if "heldout" in result.metrics:
+        held = result.metrics["heldout"]
+        console.print(
+            f"held-out feed-like set: macro-F1 {held['macro_f1']:.3f}, diplomatic-vs-other F1 {held['diplomatic_f1']:.3f}, "
+            f"accuracy {held['accuracy']:.3f} ({held['n']} items)"
+        )
     console.print(f"model card: {reg.path(result.version, 'model_card.md')}")
 
 
@@ -275,6 +283,113 @@ def classify(
     err.print(f"classified {written} articles with model {loaded.version}; {bad} unreadable lines skipped", highlight=False)
     if bad:
         raise typer.Exit(1)
+
+
+@app.command()
+def retrain(
+    data: Annotated[Optional[list[str]], typer.Option("--data", help="Extra labeled JSONL/CSV (repeatable)")] = None,
+    corrections: Annotated[Optional[str], typer.Option(help="Corrections file: id → label (e.g. from `marsad uncertain`)")] = None,
+    articles: Annotated[Optional[str], typer.Option(help="Output folder to look up corrected article ids")] = None,
+    heldout: Annotated[Optional[list[str]], typer.Option("--heldout", help="Extra held-out labeled files")] = None,
+    registry: RegistryOpt = None,
+    macro_tolerance: Annotated[float, typer.Option(help="Allowed macro-F1 drop vs the champion")] = 0.005,
+    topic_tolerance: Annotated[float, typer.Option(help="Allowed per-topic F1 drop vs the champion")] = 0.05,
+) -> None:
+    """Run the retrain flow once: train a candidate, promote it only if it passes the gate."""
+    from flows.params import RetrainParams
+    from flows.retrain import retrain as retrain_flow
+    from models.corpus import LabeledDataError
+
+    params = RetrainParams(registry=registry, data=data or [], corrections=corrections, articles=articles,
+                           heldout=heldout or [], macro_tolerance=macro_tolerance, topic_tolerance=topic_tolerance)
+    try:
+        result = retrain_flow(params)
+    except (LabeledDataError, FileNotFoundError) as exc:
+        fail(str(exc))
+    verdict = "[green]promoted to champion[/]" if result["promoted"] else "[yellow]rejected[/] (kept, not champion)"
+    console.print(f"candidate {result['candidate']} {verdict}; champion now {result['champion_after']}")
+    for reason in result["reasons"]:
+        console.print(f"  - {reason}", highlight=False)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def reclassify(
+    ctx: typer.Context,
+    output: Annotated[str, typer.Argument(help="Output folder whose articles are re-scored")],
+    registry: RegistryOpt = None,
+    model: ModelOpt = None,
+    since: Annotated[Optional[str], typer.Option(help="First partition date (YYYY-MM-DD)")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Last partition date (YYYY-MM-DD)")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an earlier articles_v<model> folder")] = False,
+    runner: Annotated[str, typer.Option(help="inprocess, multiprocess, dask, or any Beam runner name")] = "inprocess",
+) -> None:
+    """Run the reclassify flow once: write OUTPUT/articles_v<model>/ with every article re-scored."""
+    from flows.params import ReclassifyParams
+    from flows.reclassify import TargetExistsError
+    from flows.reclassify import reclassify as reclassify_flow
+    from models.registry import ModelNotFoundError, ModelRejectedError
+
+    params = ReclassifyParams(output=output, registry=registry, model_version=model, since=since, until=until,
+                              overwrite=overwrite, runner=runner, beam_args=list(ctx.args))
+    try:
+        result = reclassify_flow(params)
+    except (TargetExistsError, ModelNotFoundError, ModelRejectedError) as exc:
+        fail(str(exc))
+    t = result["totals"]
+    console.print(
+        f"re-scored {t['written']} of {t['seen']} articles ({t['dead_letter']} dead letters) from {result['files']} files "
+        f"with model {result['model_version']} into {result['target']}"
+    )
+
+
+@app.command()
+def uncertain(
+    output: Annotated[str, typer.Argument(help="Output folder of ingest runs")],
+    target: Annotated[str, typer.Option("--out", help="Labeling file to write (.jsonl or .csv)")],
+    limit: Annotated[int, typer.Option(help="How many articles")] = 200,
+    since: Annotated[Optional[str], typer.Option(help="From this date (YYYY-MM-DD)")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Up to this date (YYYY-MM-DD)")] = None,
+    needs_review_only: Annotated[bool, typer.Option("--needs-review-only", help="Only needs_review articles")] = False,
+) -> None:
+    """Export the least confident articles as a labeling file for `marsad retrain --corrections`."""
+    from flows.params import UncertainParams
+    from flows.uncertain import uncertain as uncertain_flow
+
+    result = uncertain_flow(UncertainParams(output=output, target=target, limit=limit, since=since, until=until,
+                                            needs_review_only=needs_review_only))
+    console.print(f"wrote {result['articles']} articles to {result['target']}: correct the label column, then run "
+                  f"`marsad retrain --corrections {result['target']}`")
+
+
+@app.command()
+def serve(
+    config: Annotated[Optional[Path], typer.Option(help="YAML with feeds, output, registry, ingest_cron, retrain_cron ...")] = None,
+    feeds: Annotated[Optional[str], typer.Option(help="Feed list for the scheduled ingest")] = None,
+    output: Annotated[Optional[str], typer.Option(help="Output folder of the scheduled ingest")] = None,
+    registry: RegistryOpt = None,
+    ingest_cron: Annotated[Optional[str], typer.Option(help="Cron for ingest (default every 15 minutes)")] = None,
+    retrain_cron: Annotated[Optional[str], typer.Option(help="Cron for retrain (default weekly, Monday 03:00)")] = None,
+    allow_private_networks: Annotated[bool, typer.Option("--allow-private-networks")] = False,
+) -> None:
+    """Serve the ingest, retrain and reclassify deployments with their schedules (until interrupted)."""
+    from pydantic import ValidationError
+
+    from flows.serve import ServeConfig, load_config
+    from flows.serve import serve as serve_deployments
+
+    values: dict[str, Any] = load_config(config).model_dump() if config else {}
+    for key, value in (("feeds", feeds), ("output", output), ("registry", registry), ("ingest_cron", ingest_cron),
+                       ("retrain_cron", retrain_cron)):
+        if value is not None:
+            values[key] = value
+    if allow_private_networks:
+        values["allow_private_networks"] = True
+    try:
+        settings = ServeConfig.model_validate(values)
+    except ValidationError as exc:
+        fail("serve needs --feeds and --output (or a --config file): " + "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    serve_deployments(settings)
 
 
 @app.command()

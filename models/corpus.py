@@ -57,13 +57,26 @@ def split_of(item_id: str) -> Split:
     return "test"
 
 
+def heldout_files() -> list[Path]:
+    """The bundled held-out evaluation files (``models/heldout/*.jsonl``): never trained on, never tuned on."""
+    root = Path(str(resources.files("models").joinpath("heldout")))
+    return sorted(root.glob("*.jsonl"))
+
+
+def load_heldout() -> list[LabeledItem]:
+    """The bundled held-out evaluation items."""
+    return [item for path in heldout_files() for item in read_labeled(path)]
+
+
 def corpus_files() -> list[Path]:
     """The bundled corpus files (``models/corpus/items/*.jsonl``), sorted."""
     root = Path(str(resources.files("models").joinpath("corpus/items")))
     return sorted(root.glob("*.jsonl"))
 
 
-def _item_from_row(row: dict[str, object], where: str, known: Sequence[str]) -> LabeledItem:
+def item_from_row(row: dict[str, object], where: str, known: Sequence[str] | None = None) -> LabeledItem:
+    """One labeled item from a row (``label`` or ``topic``), raising a ``LabeledDataError`` naming ``where``."""
+    known = known or load_taxonomy().ids
     label = row.get("label", row.get("topic"))
     missing = [k for k, v in (("id", row.get("id")), ("title", row.get("title")), ("label", label)) if not v]
     if missing:
@@ -91,26 +104,10 @@ def _item_from_row(row: dict[str, object], where: str, known: Sequence[str]) -> 
 
 def read_labeled(path: str | Path) -> Iterator[LabeledItem]:
     """Read a labeled JSON Lines or CSV file (chosen by extension), raising a clear error on a bad row."""
-    path = Path(path)
     known = load_taxonomy().ids
-    try:
-        content = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LabeledDataError(f"{path}: cannot read labeled file: {exc}") from exc
-    if path.suffix.lower() == ".csv":
-        for n, row in enumerate(csv.DictReader(io.StringIO(content)), start=2):
-            yield _item_from_row(dict(row), f"{path}:{n}", known)
-        return
-    for n, line in enumerate(content.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise LabeledDataError(f"{path}:{n}: not valid JSON: {exc.msg}") from exc
-        if not isinstance(row, dict):
-            raise LabeledDataError(f"{path}:{n}: expected a JSON object")
-        yield _item_from_row(row, f"{path}:{n}", known)
+    first_line = 2 if str(path).lower().endswith(".csv") else 1
+    for n, row in enumerate(read_rows(path), start=first_line):
+        yield item_from_row(row, f"{path}:{n}", known)
 
 
 def load_corpus(extra: Iterable[str | Path] = ()) -> list[LabeledItem]:
@@ -122,31 +119,27 @@ def load_corpus(extra: Iterable[str | Path] = ()) -> list[LabeledItem]:
     return list(items.values())
 
 
-def read_corrections(path: str | Path) -> dict[str, str]:
-    """Read an analyst's corrections file: article id → corrected topic (JSONL or CSV with ``id`` and ``label``)."""
-    return {item.id: item.label for item in _read_correction_rows(Path(path))}
-
-
-def _read_correction_rows(path: Path) -> Iterator[LabeledItem]:
-    known = load_taxonomy().ids
-    content = path.read_text(encoding="utf-8")
-    rows: Iterable[dict[str, object]]
+def read_rows(path: str | Path) -> list[dict[str, object]]:
+    """The rows of a JSON Lines or CSV file (by extension), raising a ``LabeledDataError`` naming the line."""
+    path = Path(path)
+    try:
+        content = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LabeledDataError(f"{path}: cannot read: {exc}") from exc
     if path.suffix.lower() == ".csv":
-        rows = csv.DictReader(io.StringIO(content))
-    else:
-        rows = (json.loads(line) for line in content.splitlines() if line.strip())
-    for n, row in enumerate(rows, start=1):
-        label = row.get("label", row.get("topic", row.get("corrected_topic")))
-        if not row.get("id") or label not in known:
-            raise LabeledDataError(f"{path}:{n}: a correction needs an id and a known label, got {row!r}")
-        yield LabeledItem(id=str(row["id"]), label=str(label), title="", text="")
-
-
-def apply_corrections(items: Sequence[LabeledItem], corrections: dict[str, str]) -> list[LabeledItem]:
-    """Relabel items whose id appears in ``corrections``."""
-    from dataclasses import replace
-
-    return [replace(it, label=corrections[it.id]) if it.id in corrections else it for it in items]
+        return [dict(row) for row in csv.DictReader(io.StringIO(content))]
+    rows = []
+    for n, line in enumerate(content.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise LabeledDataError(f"{path}:{n}: not valid JSON: {exc.msg}") from exc
+        if not isinstance(row, dict):
+            raise LabeledDataError(f"{path}:{n}: expected a JSON object")
+        rows.append(row)
+    return rows
 
 
 def corpus_hash(items: Iterable[LabeledItem]) -> str:

@@ -170,18 +170,18 @@ def failure_row(failure: Failure, run_id: str) -> Row:
 
 
 class WriteArticles(beam.PTransform):  # type: ignore[misc]
-    """``ClassifiedArticle`` → ``<output>/articles/dt=…/*.avro`` (schema ``marsad.Article``)."""
+    """``ClassifiedArticle`` → ``<output>/<kind>/dt=…/*.avro`` (schema ``marsad.Article``; kind ``articles``)."""
 
-    def __init__(self, output: str, run_id: str, shards: int = 1) -> None:
+    def __init__(self, output: str, run_id: str, shards: int = 1, kind: str = "articles") -> None:
         super().__init__()
-        self.output, self.run_id, self.shards = output, run_id, shards
+        self.output, self.run_id, self.shards, self.kind = output, run_id, shards, kind
 
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
         run_id, version = self.run_id, load_taxonomy().version
         return (
             articles
             | "ToRows" >> beam.Map(article_row, run_id, version)
-            | "Write" >> WriteAvroPartitions(self.output, "articles", schemas.ARTICLE, run_id, self.shards)
+            | "Write" >> WriteAvroPartitions(self.output, self.kind, schemas.ARTICLE, run_id, self.shards)
         )
 
 

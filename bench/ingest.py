@@ -1,0 +1,91 @@
+"""Ingest throughput and peak memory: plain-Python ceiling vs the Beam job on one and two workers.
+
+Each measurement runs in its own process (so peak memory is that run's alone, workers included) on a benchmark
+feed set generated from the corpus (see ``bench/synthetic.py``). The ceiling and the one-worker run are pinned to
+one core with ``taskset`` when it is available.
+
+Usage: python -m bench.ingest [--sizes 10000 100000] [--feeds 20] [--registry DIR] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.synthetic import write_benchmark_set
+
+BEAM_SNIPPET = """
+import json, sys, time
+from pipelines import ingest
+from pipelines.summary import counters
+started = time.perf_counter()
+result = ingest.run(sys.argv[1:])
+written = sum(v for k, v in counters(result).items() if k.endswith("/written"))
+print(json.dumps({"articles": written, "seconds": round(time.perf_counter() - started, 1)}))
+"""
+
+
+def _measure(cmd: list[str], pin: bool) -> dict[str, float]:
+    if pin and shutil.which("taskset"):
+        cmd = ["taskset", "-c", "0", *cmd]
+    timed = ["/usr/bin/time", "-f", "MAXRSS_KB=%M"] if Path("/usr/bin/time").exists() else []
+    started = time.perf_counter()
+    proc = subprocess.run([*timed, *cmd], capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - started
+    result = json.loads([line for line in proc.stdout.splitlines() if line.startswith("{")][-1])
+    peak = [line for line in proc.stderr.splitlines() if line.startswith("MAXRSS_KB=")]
+    result["peak_rss_mb"] = round(int(peak[-1].split("=")[1]) / 1024, 1) if peak else None
+    result["wall_seconds"] = round(wall, 1)
+    result["articles_per_s"] = round(result["articles"] / result["seconds"], 1)
+    return result
+
+
+def bench_size(size: int, feeds: int, registry: str, work: Path) -> list[dict[str, object]]:
+    data = work / f"feeds-{size}"
+    if not (data / "feeds.yaml").exists():
+        write_benchmark_set(data, size, feeds)
+    rows = []
+    runs = {
+        "ceiling (plain loop, 1 core)": ([sys.executable, "-m", "bench.ceiling", str(data), str(work / "out-ceiling"),
+                                          "--registry", registry], True),
+        "marsad ingest, in-process (1 core)": ([sys.executable, "-c", BEAM_SNIPPET, f"--feeds={data / 'feeds.yaml'}",
+                                                f"--output={work / 'out-1'}", f"--registry={registry}"], True),
+        "marsad ingest, 2 worker processes": ([sys.executable, "-c", BEAM_SNIPPET, f"--feeds={data / 'feeds.yaml'}",
+                                               f"--output={work / 'out-2'}", f"--registry={registry}", "--shards=2",
+                                               "--direct_running_mode=multi_processing", "--direct_num_workers=2"], False),
+    }
+    for name, (cmd, pin) in runs.items():
+        for out in ("out-ceiling", "out-1", "out-2"):
+            shutil.rmtree(work / out, ignore_errors=True)
+        row = {"size": size, "run": name, **_measure(cmd, pin)}
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--feeds", type=int, default=20)
+    parser.add_argument("--registry", default=os.environ.get("MARSAD_REGISTRY", "var/registry"))
+    parser.add_argument("--work", default="var/bench")
+    parser.add_argument("--json", help="also write all rows here")
+    args = parser.parse_args()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    rows = [row for size in args.sizes for row in bench_size(size, args.feeds, args.registry, work)]
+    print("\n| items | run | articles/s | seconds | peak RSS MB |\n|---:|---|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['size']} | {r['run']} | {r['articles_per_s']} | {r['seconds']} | {r['peak_rss_mb']} |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
