@@ -47,6 +47,7 @@ def _measure(cmd: list[str], pin: bool) -> dict[str, float]:
 
 
 def bench_size(size: int, feeds: int, registry: str, work: Path) -> list[dict[str, object]]:
+    feeds = max(feeds, size // 500)  # about 1 MB per feed file, well under the per-fetch byte limit
     data = work / f"feeds-{size}"
     if not (data / "feeds.yaml").exists():
         write_benchmark_set(data, size, feeds)
@@ -64,6 +65,8 @@ def bench_size(size: int, feeds: int, registry: str, work: Path) -> list[dict[st
         for out in ("out-ceiling", "out-1", "out-2"):
             shutil.rmtree(work / out, ignore_errors=True)
         row = {"size": size, "run": name, **_measure(cmd, pin)}
+        if row["articles"] != size:
+            raise SystemExit(f"{name}: wrote {row['articles']} of {size} articles; see the run's dead letters")
         print(json.dumps(row), flush=True)
         rows.append(row)
     return rows

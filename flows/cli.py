@@ -135,6 +135,7 @@ def read(
     min_confidence: Annotated[Optional[float], typer.Option(help="Only articles at least this confident")] = None,
     fmt: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
     dead_letters: Annotated[bool, typer.Option("--dead-letters", help="Print dead letters instead")] = False,
+    kind: Annotated[str, typer.Option(help="articles, or a reclassified version articles_v<model>")] = "articles",
 ) -> None:
     """Print the articles (or dead letters) an output folder holds."""
     from models.taxonomy import load_taxonomy
@@ -149,7 +150,8 @@ def read(
         records = (
             read_dead_letters(path, since, until)
             if dead_letters
-            else read_articles(path, topics=topic, since=since, until=until, countries=country, min_confidence=min_confidence)
+            else read_articles(path, topics=topic, since=since, until=until, countries=country,
+                               min_confidence=min_confidence, kind=kind)
         )
         write_records(records, fmt)
     except ValueError as exc:
@@ -389,6 +391,13 @@ def serve(
     except ValidationError as exc:
         fail("serve needs --feeds and --output (or a --config file): " + "; ".join(
             f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    if not os.environ.get("PREFECT_API_URL"):
+        err.print(
+            "note: no PREFECT_API_URL is set, so deployments are served on Prefect's ephemeral API: they can be run "
+            "on demand (`prefect deployment run ingest/marsad-ingest`) but schedules only fire with a real server: "
+            "`prefect server start`, then `export PREFECT_API_URL=http://127.0.0.1:4200/api`.",
+            highlight=False,
+        )
     serve_deployments(settings)
 
 
@@ -401,7 +410,7 @@ def models(registry: RegistryOpt = None) -> None:
     champion = reg.champion()
     table = Table(title=f"Models in {reg.root}")
     for col in ("version", "champion", "macro-F1", "diplomatic F1", "created"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=True)
     for version in reg.versions():
         meta = reg.metadata(version)
         test = meta.get("metrics", {}).get("test", {})

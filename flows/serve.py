@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.deployments.runner import EntrypointType
 from pydantic import BaseModel, ConfigDict, Field
 
 from flows.ingest import ingest
@@ -57,6 +58,7 @@ def deployments(config: ServeConfig) -> list[Any]:
             parameters={"params": ingest_params.model_dump()},
             concurrency_limit=one_at_a_time,
             tags=["marsad", "ingest"],
+            entrypoint_type=EntrypointType.MODULE_PATH,
             description="Fetch the feeds, classify and write new articles (one run at a time).",
         ),
         retrain.to_deployment(
@@ -65,6 +67,7 @@ def deployments(config: ServeConfig) -> list[Any]:
             parameters={"params": retrain_params.model_dump()},
             concurrency_limit=one_at_a_time,
             tags=["marsad", "retrain"],
+            entrypoint_type=EntrypointType.MODULE_PATH,
             description="Train a candidate and promote it only when the gate allows.",
         ),
         reclassify.to_deployment(
@@ -72,6 +75,7 @@ def deployments(config: ServeConfig) -> list[Any]:
             parameters={"params": ReclassifyParams(output=config.output, registry=config.registry).model_dump()},
             concurrency_limit=one_at_a_time,
             tags=["marsad", "reclassify"],
+            entrypoint_type=EntrypointType.MODULE_PATH,
             description="Re-score history with the champion into articles_v<model>/ (run on demand).",
         ),
     ]
