@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -136,26 +137,54 @@ def read(
     fmt: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
     dead_letters: Annotated[bool, typer.Option("--dead-letters", help="Print dead letters instead")] = False,
     kind: Annotated[str, typer.Option(help="articles, or a reclassified version articles_v<model>")] = "articles",
+    out: Annotated[Optional[str], typer.Option("--out", help="Write to this file instead of stdout (parquet needs it)")] = None,
 ) -> None:
-    """Print the articles (or dead letters) an output folder holds."""
+    """Print the articles (or dead letters) an output folder holds: jsonl, csv, parquet or a table."""
     from models.taxonomy import load_taxonomy
     from schemas.reader import read_articles, read_dead_letters
 
-    if fmt not in ("jsonl", "csv"):
-        fail(f"--format must be jsonl or csv, not {fmt!r}")
+    if fmt not in ("jsonl", "csv", "parquet", "table"):
+        fail(f"--format must be jsonl, csv, parquet or table, not {fmt!r}")
+    if fmt == "parquet" and not out:
+        fail("--format parquet needs --out FILE.parquet")
     for t in topic or []:
         if t not in load_taxonomy().ids:
             fail(f"unknown topic {t!r}; topics: {', '.join(load_taxonomy().ids)}")
+    filters: dict[str, Any] = dict(topics=topic, since=since, until=until, countries=country,
+                                   min_confidence=min_confidence, kind=kind)
     try:
-        records = (
-            read_dead_letters(path, since, until)
-            if dead_letters
-            else read_articles(path, topics=topic, since=since, until=until, countries=country,
-                               min_confidence=min_confidence, kind=kind)
-        )
-        write_records(records, fmt)
+        if fmt == "parquet":
+            from schemas.reader import to_dataframe
+
+            frame = to_dataframe(path, **filters)
+            frame.to_parquet(out, index=False)
+            err.print(f"wrote {len(frame)} articles to {out}")
+            return
+        records = read_dead_letters(path, since, until) if dead_letters else read_articles(path, **filters)
+        if fmt == "table":
+            print_table(records)
+            return
+        with (open(out, "w", encoding="utf-8", newline="") if out else nullcontext(sys.stdout)) as stream:
+            write_records(records, fmt, stream)
     except ValueError as exc:
         fail(str(exc))
+
+
+def print_table(records: Any, limit: int = 500) -> None:
+    """A readable table of the main fields (at most ``limit`` rows)."""
+    table = Table(show_lines=False)
+    for col in ("published", "feed", "topic", "conf.", "countries", "title"):
+        table.add_column(col, overflow="fold")
+    shown = 0
+    for r in records:
+        if shown == limit:
+            break
+        when = r.get("published_at") or r.get("fetched_at") or r.get("occurred_at")
+        table.add_row(when.strftime("%Y-%m-%d %H:%M") if when else "", r.get("feed_id") or "",
+                      r.get("topic") or r.get("error_kind", ""), f"{r['confidence']:.2f}" if "confidence" in r else "",
+                      " ".join(r.get("countries", [])), (r.get("title") or r.get("message") or "")[:120])
+        shown += 1
+    console.print(table)
 
 
 def _plain(value: Any) -> Any:
@@ -166,18 +195,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def write_records(records: Any, fmt: str) -> None:
-    """Write records to stdout as JSON lines or CSV (lists joined with ';', maps as JSON)."""
+def write_records(records: Any, fmt: str, stream: Any) -> None:
+    """Write records as JSON lines or CSV (lists joined with ';', maps as JSON)."""
     import csv
 
     writer = None
     for record in records:
         row = {k: _plain(v) for k, v in record.items()}
         if fmt == "jsonl":
-            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            stream.write(json.dumps(row, ensure_ascii=False) + "\n")
             continue
         if writer is None:
-            writer = csv.DictWriter(sys.stdout, fieldnames=list(row))
+            writer = csv.DictWriter(stream, fieldnames=list(row))
             writer.writeheader()
         writer.writerow(
             {k: ";".join(v) if isinstance(v, list) else json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v
@@ -399,6 +428,21 @@ def serve(
             highlight=False,
         )
     serve_deployments(settings)
+
+
+@app.command()
+def report(
+    output: Annotated[str, typer.Argument(help="Output folder of ingest runs")],
+    target: Annotated[str, typer.Option("--out", help="HTML file to write")] = "report.html",
+    since: Annotated[Optional[str], typer.Option(help="From this date (YYYY-MM-DD)")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Up to this date (YYYY-MM-DD)")] = None,
+    kind: Annotated[str, typer.Option(help="articles, or a reclassified version articles_v<model>")] = "articles",
+) -> None:
+    """Write a self-contained HTML report: topics per day, country pairs, organizations, confidence, feeds."""
+    from flows.report import write_report
+
+    data = write_report(output, target, since=since, until=until, kind=kind)
+    console.print(f"wrote {target}: {data.articles} articles, {len(data.feeds)} feeds, {data.runs} runs")
 
 
 @app.command()

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.tasks import exponential_backoff
 
 from flows.params import IngestParams
@@ -126,6 +126,17 @@ def run_id_for_flow() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + suffix
 
 
+def publish_week_summary(output: str) -> None:
+    """Publish the report's markdown summary of the last seven days as a keyed Prefect artifact."""
+    from datetime import timedelta
+
+    from flows.report import collect, render_markdown
+
+    since = (datetime.now(timezone.utc) - timedelta(days=7)).strftime("%Y-%m-%d")
+    create_markdown_artifact(key="ingest-week-summary", markdown=render_markdown(collect(output, since=since)),
+                             description="Articles of the last seven days")
+
+
 @flow(name="ingest", log_prints=False)
 def ingest(params: IngestParams) -> dict[str, Any]:
     """Fetch the feeds, classify and write the articles, and publish the run summary.
@@ -150,6 +161,7 @@ def ingest(params: IngestParams) -> dict[str, Any]:
     )
     path = save_summary(summary)
     create_table_artifact(key="ingest-run-summary", table=summary_table(summary), description=f"Run {run_id}")
+    publish_week_summary(params.output)
     totals = summary.totals
     logger.info(
         "run %s: seen %d, written %d, duplicates %d, skipped %d, dead letters %d, feed failures %d; summary %s",

@@ -49,10 +49,11 @@ _AGENCIES = frozenset(
 
 @dataclass(frozen=True)
 class Actors:
-    """Countries and organizations found in a text, each sorted and without repeats."""
+    """Countries and organizations found in a text (each sorted, without repeats), and its dateline if any."""
 
     countries: tuple[str, ...]
     organizations: tuple[str, ...]
+    dateline: str | None = None
 
 
 def _words(text: str) -> list[str]:
@@ -160,6 +161,10 @@ class Gazetteer:
 
     def strip_dateline(self, text: str) -> str:
         """Drop a leading dateline («الرياض 5 نوفمبر (واس) -»، «دبي، الإمارات (CNN)--»، «عمّان - بترا -»)."""
+        return self.split_dateline(text)[1]
+
+    def split_dateline(self, text: str) -> tuple[str | None, str]:
+        """Split a leading dateline from the text: ``(dateline or None, rest)``."""
         rest, cut, pending_comma = text, 0, False
         for _ in range(5):
             match = _SEPARATORS.search(rest[:160])
@@ -176,11 +181,12 @@ class Gazetteer:
             if not pending_comma:
                 cut = len(text) - len(rest)
         # A comma alone («السعودية، الإمارات وقطر ...») is not a dateline: only cut through a dash or bracket.
-        return text[cut:]
+        dateline = text[:cut].strip(" \t-–—:") or None
+        return dateline, text[cut:]
 
     def tag(self, text: str, *, title: str = "") -> Actors:
-        """Find the countries and organizations named in an article's title and text."""
-        body = self.strip_dateline(text or "")
+        """Find the countries and organizations named in an article's title and text (and its dateline)."""
+        dateline, body = self.split_dateline(text or "")
         tokens = [*_words(title or ""), "", *_words(body)]
         used = [not t for t in tokens]
         orgs = [c for c in self._scan(self._orgs, tokens, used) if c != _MASK]
@@ -189,7 +195,7 @@ class Gazetteer:
         # Bare «عمان» is Oman unless the text is about Jordan, where it is most likely Amman.
         if "JOR" not in countries and any(not u and "عمان" in _clitic_variants(t) for t, u in zip(tokens, used)):
             countries.add("OMN")
-        return Actors(countries=tuple(sorted(countries)), organizations=tuple(sorted(set(orgs))))
+        return Actors(countries=tuple(sorted(countries)), organizations=tuple(sorted(set(orgs))), dateline=dateline)
 
 
 @cache

@@ -75,6 +75,7 @@ class ClassifiedArticle:
     model_version: str
     countries: tuple[str, ...] = ()
     organizations: tuple[str, ...] = ()
+    dateline: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ def article_record(item: ClassifiedArticle, run_id: str, taxonomy_version: int) 
         "model_version": item.model_version,
         "taxonomy_version": taxonomy_version,
         "flags": list(a.flags),
+        "dateline": item.dateline,
     }
 
 

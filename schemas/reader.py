@@ -113,3 +113,26 @@ def read_articles(
 def read_dead_letters(path: str, since: Any = None, until: Any = None) -> Iterator[dict[str, Any]]:
     """Yield the dead letters written under an output folder."""
     yield from iter_records(article_files(path, "dead_letters", since, until), schemas.DEAD_LETTER)
+
+
+def to_dataframe(path: str, **filters: Any) -> Any:
+    """The articles of :func:`read_articles` (same filters) as a pandas DataFrame with proper dtypes.
+
+    Timestamps are timezone-aware UTC, ``topic`` is a categorical over every taxonomy topic (so empty topics
+    still appear in group-bys), ``feed_id`` and ``language`` are categoricals, list and map fields stay Python
+    objects.
+    """
+    import pandas as pd
+
+    from models.taxonomy import load_taxonomy
+
+    frame = pd.DataFrame.from_records(list(read_articles(path, **filters)), columns=schemas.field_names(schemas.ARTICLE))
+    for column in ("published_at", "fetched_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    frame["topic"] = pd.Categorical(frame["topic"], categories=list(load_taxonomy().ids))
+    for column in ("feed_id", "language", "outlet"):
+        frame[column] = frame[column].astype("category")
+    frame["confidence"] = frame["confidence"].astype("float64")
+    frame["needs_review"] = frame["needs_review"].astype("bool")
+    frame["taxonomy_version"] = frame["taxonomy_version"].astype("int32")
+    return frame

@@ -42,3 +42,22 @@ def champion(trained_registry):
 @pytest.fixture()
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def ingested(prefect_harness, trained_registry, tmp_path_factory):
+    """The output folder of one real ingest flow run over local feed files (shared, read-only for tests)."""
+    from flows.ingest import ingest
+    from flows.params import IngestParams
+    from tests.fixtures import feeds
+
+    root = tmp_path_factory.mktemp("ingested")
+    (root / "feeds").mkdir()
+    (root / "feeds" / "rss.xml").write_text(feeds.RSS_UTF8, encoding="utf-8")
+    (root / "feeds" / "atom.xml").write_text(feeds.ATOM, encoding="utf-8")
+    (root / "feeds" / "levant.xml").write_bytes(feeds.RSS_1256)
+    (root / "feeds" / "holes.xml").write_bytes(feeds.NO_LINK_NO_TITLE)
+    output = root / "out"
+    summary = ingest(IngestParams(feeds=str(root / "feeds"), output=str(output), registry=trained_registry.root))
+    assert summary["totals"]["written"] == 6
+    return output

@@ -30,7 +30,7 @@ class TagActorsFn(beam.DoFn):  # type: ignore[misc]
         a = item.article
         text = f"{a.summary}\n{a.body}" if a.body else a.summary
         actors = self._gazetteer.tag(text, title=a.title)
-        yield replace(item, countries=actors.countries, organizations=actors.organizations)
+        yield replace(item, countries=actors.countries, organizations=actors.organizations, dateline=actors.dateline)
 
 
 class TagActors(beam.PTransform):  # type: ignore[misc]

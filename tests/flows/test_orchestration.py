@@ -6,8 +6,7 @@ import shutil
 
 import pytest
 
-from flows.ingest import ingest
-from flows.params import IngestParams, ReclassifyParams, RetrainParams, UncertainParams
+from flows.params import ReclassifyParams, RetrainParams, UncertainParams
 from flows.reclassify import TargetExistsError, reclassify
 from flows.retrain import retrain
 from flows.uncertain import uncertain
@@ -16,24 +15,8 @@ from models.registry import Registry
 from models.taxonomy import load_taxonomy
 from models.train import train_and_register
 from schemas.reader import read_articles
-from tests.fixtures import feeds
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def ingested(prefect_harness, trained_registry, tmp_path_factory):
-    """One real ingest run over local feed files."""
-    root = tmp_path_factory.mktemp("ingested")
-    (root / "feeds").mkdir()
-    (root / "feeds" / "rss.xml").write_text(feeds.RSS_UTF8, encoding="utf-8")
-    (root / "feeds" / "atom.xml").write_text(feeds.ATOM, encoding="utf-8")
-    (root / "feeds" / "levant.xml").write_bytes(feeds.RSS_1256)
-    (root / "feeds" / "holes.xml").write_bytes(feeds.NO_LINK_NO_TITLE)
-    output = root / "out"
-    summary = ingest(IngestParams(feeds=str(root / "feeds"), output=str(output), registry=trained_registry.root))
-    assert summary["totals"]["written"] == 6
-    return output
 
 
 def fresh_registry(tmp_path, trained_registry):

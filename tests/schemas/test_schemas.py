@@ -105,3 +105,15 @@ def test_later_fields_have_defaults():
         for field in schemas.raw_schema(name)["fields"]:
             if field["name"] not in first:
                 assert "default" in field, f"{name}.{field['name']} was added without a default"
+
+
+def test_schema_docs_page_is_generated_from_the_avsc_files():
+    from pathlib import Path
+
+    from schemas.docs import render
+
+    page = (Path(__file__).parents[2] / "docs" / "schemas.md").read_text(encoding="utf-8")
+    assert page == render(), "docs/schemas.md is stale: run `python -m schemas.docs > docs/schemas.md`"
+    for name in schemas.RECORD_TYPES:
+        for field in schemas.field_names(name):
+            assert f"`{field}`" in page
