@@ -23,10 +23,12 @@ from bench.synthetic import write_benchmark_set
 BEAM_SNIPPET = """
 import json, sys, time
 from pipelines import ingest
-from pipelines.summary import counters
+from pipelines.sources.feeds import load_feed_list
 started = time.perf_counter()
-result = ingest.run(sys.argv[1:])
-written = sum(v for k, v in counters(result).items() if k.endswith("/written"))
+argv = sys.argv[1:]
+feeds = load_feed_list([a for a in argv if a.startswith("--feeds=")][0].split("=", 1)[1])
+values = ingest.run_in_batches(argv, feeds, feeds_per_batch=20)  # as `marsad ingest` does by default
+written = sum(v for k, v in values.items() if k.endswith("/written"))
 print(json.dumps({"articles": written, "seconds": round(time.perf_counter() - started, 1)}))
 """
 

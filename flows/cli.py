@@ -96,6 +96,7 @@ def ingest(
         bool, typer.Option("--allow-private-networks", help="Allow feeds on loopback/private/link-local addresses")
     ] = False,
     shards: Annotated[int, typer.Option(help="Avro files per date partition")] = 1,
+    feeds_per_batch: Annotated[int, typer.Option(help="Feeds per Beam job (bounds memory; 0 = all in one job)")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run summary as JSON")] = False,
 ) -> None:
     """Run the ingest flow once: feeds → classified Avro articles (extra Beam options after --)."""
@@ -114,6 +115,7 @@ def ingest(
         beam_args=list(ctx.args),
         allow_private_networks=allow_private_networks,
         shards=shards,
+        feeds_per_batch=feeds_per_batch,
     )
     try:
         preflight(params)  # fail fast, before the orchestration engine starts

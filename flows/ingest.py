@@ -96,13 +96,18 @@ def beam_argv(params: IngestParams, run_id: str, model_version: str) -> list[str
     timeout_seconds=6 * 3600,
 )
 def run_beam_ingest(params: IngestParams, run_id: str, model_version: str) -> dict[str, int]:
-    """Run the Beam job and return its accounting counters (a retry reuses the run id, so files are replaced)."""
+    """Run the Beam job and return its accounting counters (a retry reuses the run id, so files are replaced).
+
+    A feed list longer than ``feeds_per_batch`` is ingested by one Beam job per batch of feeds, one after the
+    other, so memory stays bounded however many feeds there are; later batches see what earlier ones wrote, so
+    duplicates across batches are still caught.
+    """
     logger = get_run_logger()
     argv = beam_argv(params, run_id, model_version)
-    logger.info("starting Beam ingest: %s", " ".join(argv))
-    result = ingest_job.run(argv, feeds=load_feed_list(params.feeds))
-    logger.info("Beam ingest finished in state %s", result.state)
-    return counters(result)
+    logger.info("starting Beam ingest (%s feeds per job): %s", params.feeds_per_batch or "all", " ".join(argv))
+    values = ingest_job.run_in_batches(argv, load_feed_list(params.feeds), params.feeds_per_batch)
+    logger.info("Beam ingest finished")
+    return values
 
 
 def summary_table(summary: RunSummary) -> list[dict[str, Any]]:

@@ -18,6 +18,9 @@ class IngestParams(BaseModel):
     beam_args: list[str] = Field(default_factory=list, description="Extra Beam pipeline options, passed through")
     allow_private_networks: bool = Field(default=False, description="Allow loopback/private feed addresses")
     shards: int = Field(default=1, ge=1, le=1024, description="Avro files per date partition")
+    feeds_per_batch: int = Field(
+        default=20, ge=0, description="Feeds per Beam job; a run over more feeds runs several jobs (0: one job)"
+    )
 
 
 class RetrainParams(BaseModel):

@@ -58,7 +58,8 @@ def reclassify(params: ReclassifyParams) -> dict[str, Any]:
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     values = run_beam_reclassify(params, files, model_version, run_id)
     summary = summarize(values, feed_ids=[], run_id=run_id, output=params.output, model_version=model_version,
-                        started_at=started, finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                        started_at=started, finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                        kind="reclassify")
     save_summary(summary)
     totals = summary.totals
     create_table_artifact(key="reclassify-run-summary", table=[{"files": len(files), "read": totals["seen"],

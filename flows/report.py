@@ -67,6 +67,8 @@ def collect(output: str, *, since: str | None = None, until: str | None = None, 
     data.confidences = [float(b) for b in bins]
     for path in storage.match(storage.join(output, "runs", "*.json")):
         summary = json.loads(storage.read_bytes(path))
+        if summary.get("kind", "ingest") != "ingest":
+            continue
         data.runs += 1
         for f in summary.get("feeds", []):
             for key in ("seen", "written", "duplicate", "skipped", "dead_letter", "feed_failed"):

@@ -7,6 +7,7 @@ point (Beam's ``run(argv=None)`` shape), so a Prefect task and a test can both c
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from datetime import datetime, timezone
 
 import apache_beam as beam
@@ -14,7 +15,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from apache_beam.runners.runner import PipelineResult
 
 from models.registry import default_registry
-from pipelines.options import MarsadOptions, fetch_limits
+from pipelines.options import MarsadOptions, fetch_limits, file_tag
 from pipelines.sources.feeds import FeedList, load_feed_list
 from pipelines.transforms.classify import ClassifyTopic, TopicModelHandler
 from pipelines.transforms.dedupe import DropDuplicates
@@ -33,7 +34,7 @@ def new_run_id() -> str:
 
 def build(p: beam.Pipeline, options: MarsadOptions, feeds: FeedList) -> dict[str, beam.PCollection]:
     """Compose the ingest job on pipeline ``p``; returns the named PCollections of interest (for tests)."""
-    output, run_id = options.output, options.run_id
+    output, run_id, tag = options.output, options.run_id, file_tag(options)
     limits = fetch_limits(options)
     handler = TopicModelHandler(
         options.registry or default_registry(), options.model_version, max_batch_size=options.batch_size
@@ -44,13 +45,13 @@ def build(p: beam.Pipeline, options: MarsadOptions, feeds: FeedList) -> dict[str
     parsed = fetched["fetched"] | "ParseEntries" >> ParseEntries()
     normalized = parsed["articles"] | "NormalizeText" >> NormalizeText()
     arabic = normalized["articles"] | "DetectLanguage" >> DetectLanguage()
-    unique = arabic["articles"] | "DropDuplicates" >> DropDuplicates(output, run_id)
+    unique = arabic["articles"] | "DropDuplicates" >> DropDuplicates(output, tag)
     full_text_feeds = frozenset(f.id for f in feeds.enabled if f.full_text)
     enriched = unique["articles"] | "FetchFullText" >> FetchFullText(limits, full_text_feeds)
     classified = enriched | "ClassifyTopic" >> ClassifyTopic(handler)
     tagged = classified["classified"] | "TagActors" >> TagActors()
 
-    written = tagged["tagged"] | "WriteArticles" >> WriteArticles(output, run_id, shards=options.shards)
+    written = tagged["tagged"] | "WriteArticles" >> WriteArticles(output, run_id, shards=options.shards, file_tag=tag)
     failures = (
         fetched["failed"],
         parsed["failed"],
@@ -58,7 +59,7 @@ def build(p: beam.Pipeline, options: MarsadOptions, feeds: FeedList) -> dict[str
         classified["failed"],
         tagged["failed"],
     ) | "CollectFailures" >> beam.Flatten()
-    dead_letter_files = failures | "WriteDeadLetters" >> WriteDeadLetters(output, run_id)
+    dead_letter_files = failures | "WriteDeadLetters" >> WriteDeadLetters(output, run_id, file_tag=tag)
     return {
         "articles": tagged["tagged"],
         "failures": failures,
@@ -99,3 +100,22 @@ def run(argv: list[str] | None = None, feeds: FeedList | None = None) -> Pipelin
     result = pipeline.run()
     result.wait_until_finish()
     return result
+
+
+def run_in_batches(argv: list[str], feeds: FeedList, feeds_per_batch: int = 20) -> dict[str, int]:
+    """Run the ingest job once per batch of ``feeds_per_batch`` feeds (0: all feeds in one job), one after the other.
+
+    Memory stays bounded however many feeds there are, and later batches see what earlier ones wrote, so
+    duplicates across batches are still caught. Returns the summed accounting counters.
+    """
+    from dataclasses import replace
+
+    from pipelines.summary import counters
+
+    size = feeds_per_batch or len(feeds.enabled) or 1
+    batches = [feeds.enabled[i : i + size] for i in range(0, len(feeds.enabled), size)]
+    totals: Counter[str] = Counter()
+    for number, batch in enumerate(batches):
+        batch_argv = argv + ([f"--batch={number}"] if len(batches) > 1 else [])
+        totals.update(counters(run(batch_argv, feeds=replace(feeds, feeds=tuple(batch)))))
+    return dict(totals)

@@ -37,6 +37,9 @@ class MarsadOptions(PipelineOptions):  # type: ignore[misc]
             "--fetch_timeout", type=float, default=FetchLimits.total_timeout, help="Seconds allowed for one fetch"
         )
         parser.add_argument("--shards", type=int, default=1, help="Avro files per date partition")
+        parser.add_argument(
+            "--batch", type=int, default=None, help="Number of this job within a run split into batches (file names)"
+        )
         parser.add_argument("--batch_size", type=int, default=256, help="Largest batch handed to the classifier")
 
 
@@ -48,6 +51,11 @@ def fetch_limits(options: MarsadOptions) -> FetchLimits:
         max_bytes=options.max_feed_bytes,
         allow_private_networks=options.allow_private_networks,
     )
+
+
+def file_tag(options: MarsadOptions) -> str:
+    """The tag in the names of the files a job writes: the run id, plus the batch number in a batched run."""
+    return options.run_id if options.batch is None else f"{options.run_id}-b{options.batch:03d}"
 
 
 def resolve_runner(name: str | None) -> str:

@@ -61,6 +61,7 @@ class RunSummary:
     finished_at: str
     feeds: list[FeedCounts] = field(default_factory=list)
     topics: dict[str, int] = field(default_factory=dict)
+    kind: str = "ingest"
 
     @property
     def totals(self) -> dict[str, int]:
@@ -96,16 +97,16 @@ def counters(result: PipelineResult) -> dict[str, int]:
 
 def summarize(
     values: dict[str, int], *, feed_ids: list[str], run_id: str, output: str, model_version: str, started_at: str,
-    finished_at: str,
+    finished_at: str, kind: str = "ingest",
 ) -> RunSummary:
     """Build the summary of a run from its counter values."""
     feeds = {fid: FeedCounts(feed_id=fid) for fid in feed_ids}
     topics: dict[str, int] = {}
     for name, value in values.items():
-        kind, _, rest = name.partition("/")
-        if kind == "topic":
+        family, _, rest = name.partition("/")
+        if family == "topic":
             topics[rest] = topics.get(rest, 0) + value
-        elif kind == "feed":
+        elif family == "feed":
             feed_id, _, outcome = rest.rpartition("/")
             counts = feeds.setdefault(feed_id, FeedCounts(feed_id=feed_id))
             if outcome in FeedCounts.__dataclass_fields__:
@@ -118,6 +119,7 @@ def summarize(
         finished_at=finished_at,
         feeds=sorted(feeds.values(), key=lambda f: f.feed_id),
         topics=dict(sorted(topics.items(), key=lambda kv: -kv[1])),
+        kind=kind,
     )
 
 

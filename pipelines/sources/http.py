@@ -152,7 +152,8 @@ def fetch(
                     if len(body) > limits.max_bytes:
                         raise FetchError("too_large", f"{current} sent more than {limits.max_bytes} bytes")
                     if time.monotonic() > deadline:
-                        raise FetchError("timeout", f"{current} took longer than {limits.total_timeout:g} s", transient=True)
+                        # Not retried: a server this slow will be as slow again within the same run.
+                        raise FetchError("timeout", f"{current} took longer than {limits.total_timeout:g} s")
                 return FetchResponse(
                     url=current,
                     status=200,

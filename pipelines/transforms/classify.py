@@ -99,10 +99,6 @@ class ClassifyTopic(beam.PTransform):  # type: ignore[misc]
             self.handler, model_metadata_pcoll=self.model_updates
         ).with_exception_handling()
         classified = main | "ToClassified" >> beam.Map(to_classified)
-        # RunInference reports a failed *batch*; every article in it becomes its own dead letter.
-        failed = (
-            other.failed_inferences
-            | "SplitFailedBatches" >> beam.FlatMap(lambda bad: [(article, bad[1]) for article in bad[0]])
-            | "InferenceErrors" >> ToFailures("classify")
-        )
+        # RunInference reports a failed *batch*; ToFailures turns every article in it into its own dead letter.
+        failed = other.failed_inferences | "InferenceErrors" >> ToFailures("classify")
         return {"classified": classified, "failed": failed}

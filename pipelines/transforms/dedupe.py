@@ -62,18 +62,19 @@ class DropDuplicates(beam.PTransform):  # type: ignore[misc]
 
     Args:
         output: The output folder whose already-written articles count as seen; ``None`` checks the run only.
-        run_id: This run's id. Files this run wrote itself (a retried attempt) do not count as seen: the retry
-            rewrites them under the same names instead.
+        file_tag: The tag in the names of the files this job writes (its run id, plus its batch number when a run
+            is split into batches). Files this job wrote itself (a retried attempt) do not count as seen: the
+            retry rewrites them under the same names instead.
     """
 
-    def __init__(self, output: str | None, run_id: str | None = None) -> None:
+    def __init__(self, output: str | None, file_tag: str | None = None) -> None:
         super().__init__()
         self.output = output
-        self.run_id = run_id
+        self.file_tag = file_tag
 
     def expand(self, articles: beam.PCollection) -> dict[str, beam.PCollection]:
         patterns = [articles_pattern(self.output)] if self.output else []
-        own = f"part-{self.run_id}-" if self.run_id else None
+        own = f"part-{self.file_tag}-" if self.file_tag else None
         written = (
             articles.pipeline
             | "WrittenFilesPattern" >> beam.Create(patterns)

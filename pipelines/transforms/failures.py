@@ -53,4 +53,12 @@ class ToFailures(beam.PTransform):  # type: ignore[misc]
 
     def expand(self, bad: beam.PCollection) -> beam.PCollection:
         stage = self.stage
-        return bad | "ToFailure" >> beam.Map(exception_to_failure, stage)
+        return bad | "ToFailure" >> beam.FlatMap(exceptions_to_failures, stage)
+
+
+def exceptions_to_failures(bad: tuple[Any, Any], stage: str) -> list[Failure]:
+    """Like :func:`exception_to_failure`, but a failed *batch* gives one failure per element, so none is lost."""
+    element, error = bad
+    if isinstance(element, list):
+        return [exception_to_failure((item, error), stage) for item in element]
+    return [exception_to_failure(bad, stage)]

@@ -25,7 +25,7 @@ FAILED = "failed"
 class RetryPolicy:
     """Retries of transient fetch failures (timeouts, connection errors, HTTP 5xx and 429) within one run."""
 
-    attempts: int = 3
+    attempts: int = 2
     base_delay: float = 0.5
 
 
@@ -83,71 +83,74 @@ class FetchFeedFn(beam.DoFn):  # type: ignore[misc]
                 time.sleep(self.retry.base_delay * 2 ** (attempt - 1))
         raise AssertionError("unreachable")
 
-    def process(self, feed: FeedSpec) -> Iterable[Any]:
+    def fetch_one(self, feed: FeedSpec) -> tuple[Any, str | None]:
+        """Fetch one feed: ``(output, outcome counter)``; safe to call from several threads at once.
+
+        Beam metrics are only counted on the bundle's own thread, so the outcome is returned, not counted here.
+        """
         now = time.time()
         state = read_state(self.state_dir, feed.id) if self.state_dir and not feed.is_local else FeedState()
         if state.backoff_until > now:
-            yield TaggedOutput(
-                FAILED,
-                Failure(
-                    stage="fetch",
-                    error_kind="backed_off",
-                    message=(
-                        f"feed {feed.id} failed {state.failures} times in a row (last: {state.last_error}); "
-                        f"skipped until {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(state.backoff_until))}"
-                    ),
-                    feed_id=feed.id,
-                    source_url=feed.url,
-                    payload=b"",
-                    level="feed",
-                ),
-            )
-            return
+            until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(state.backoff_until))
+            message = f"feed {feed.id} failed {state.failures} times in a row (last: {state.last_error}); skipped until {until}"
+            failure = Failure(stage="fetch", error_kind="backed_off", message=message, feed_id=feed.id,
+                              source_url=feed.url, payload=b"", level="feed")
+            return TaggedOutput(FAILED, failure), None
         try:
             if feed.is_local:
                 content, content_type, status, url = read_local(feed, self.limits), "", 200, feed.url
             else:
                 response = self._fetch_http(feed, state)
-                content, content_type, status, url = (
-                    response.content,
-                    response.content_type,
-                    response.status,
-                    response.url,
-                )
+                content, content_type, status, url = response.content, response.content_type, response.status, response.url
                 if self.state_dir:
-                    write_state(
-                        self.state_dir,
-                        feed.id,
-                        state.after_success(
-                            url=feed.url,
-                            etag=response.etag,
-                            last_modified=response.last_modified,
-                            now=now,
-                        ),
-                    )
+                    write_state(self.state_dir, feed.id, state.after_success(
+                        url=feed.url, etag=response.etag, last_modified=response.last_modified, now=now))
         except FetchError as exc:
             if self.state_dir and not feed.is_local:
                 write_state(self.state_dir, feed.id, state.after_failure(f"{exc.kind}: {exc}", now))
-            yield TaggedOutput(
-                FAILED,
-                Failure(
-                    stage="fetch",
-                    error_kind=exc.kind,
-                    message=str(exc),
-                    feed_id=feed.id,
-                    source_url=feed.url,
-                    payload=b"",
-                    level="feed",
-                ),
-            )
-            return
+            failure = Failure(stage="fetch", error_kind=exc.kind, message=str(exc), feed_id=feed.id,
+                              source_url=feed.url, payload=b"", level="feed")
+            return TaggedOutput(FAILED, failure), None
         if status == 304:
-            accounting.count(feed.id, "not_modified")
-            return
-        accounting.count(feed.id, "fetched")
-        yield FetchedFeed(
-            feed=feed, url=url, status="ok", content=content, content_type=content_type, fetched_at=now_ms()
-        )
+            return None, "not_modified"
+        fetched = FetchedFeed(feed=feed, url=url, status="ok", content=content, content_type=content_type,
+                              fetched_at=now_ms())
+        return fetched, "fetched"
+
+    def process(self, feed: FeedSpec) -> Iterable[Any]:
+        output, outcome = self.fetch_one(feed)
+        if outcome:
+            accounting.count(feed.id, outcome)
+        if output is not None:
+            yield output
+
+
+class FetchFeedBatchFn(FetchFeedFn):
+    """Fetch a batch of feeds concurrently (feeds are I/O bound: a slow feed must not hold up the others)."""
+
+    def __init__(self, limits: FetchLimits, state_dir: str | None, threads: int = 16) -> None:
+        super().__init__(limits, state_dir)
+        self.threads = threads
+        self._pool: Any = None
+
+    def setup(self) -> None:
+        super().setup()
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="marsad-fetch")
+
+    def teardown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        super().teardown()
+
+    def process(self, feeds: list[FeedSpec]) -> Iterable[Any]:  # type: ignore[override]
+        for feed, (output, outcome) in zip(feeds, self._pool.map(self.fetch_one, feeds)):
+            if outcome:
+                accounting.count(feed.id, outcome)
+            if output is not None:
+                yield output
 
 
 class ReadFeeds(beam.PTransform):  # type: ignore[misc]
@@ -158,18 +161,20 @@ class ReadFeeds(beam.PTransform):  # type: ignore[misc]
         state_dir: The run's output folder, under which per-feed fetch state is kept; ``None`` keeps no state.
     """
 
-    def __init__(self, limits: FetchLimits, state_dir: str | None) -> None:
+    def __init__(self, limits: FetchLimits, state_dir: str | None, threads: int = 16) -> None:
         super().__init__()
         self.limits = limits
         self.state_dir = state_dir
+        self.threads = threads
 
     def expand(self, feeds: beam.PCollection) -> dict[str, beam.PCollection]:
         result = (
             feeds
-            # Spread feeds over workers before the slow network step.
+            # Spread feeds over workers, then fetch each worker's share a batch at a time, concurrently.
             | "SpreadFeeds" >> beam.Reshuffle()
-            | "FetchFeed"
-            >> beam.ParDo(FetchFeedFn(self.limits, self.state_dir))
+            | "BatchFeeds" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.threads)
+            | "FetchFeeds"
+            >> beam.ParDo(FetchFeedBatchFn(self.limits, self.state_dir, self.threads))
             .with_outputs(FAILED, main="fetched")
             .with_exception_handling()
         )

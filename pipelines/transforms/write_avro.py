@@ -1,6 +1,6 @@
 """WriteArticles and WriteDeadLetters: Hive-partitioned Avro files that appear only when complete.
 
-Layout: ``<output>/<kind>/dt=YYYY-MM-DD/part-<run>-<window>-<model>-<shard>.avro``. Each file is written under a
+Layout: ``<output>/<kind>/dt=YYYY-MM-DD/part-<run>[-b<batch>]-<window>-<model>-<shard>.avro``. Each file is written under a
 hidden temporary name in the same folder and renamed into place when closed, so a reader (or a crash) never sees
 half a file; names are deterministic, so a retried bundle replaces its own file instead of adding a copy.
 Files carry ``schema.version``, ``model.version``, ``taxonomy.version`` and ``run.id`` in their header metadata.
@@ -61,17 +61,18 @@ def _window_tag(window: Any) -> str:
 class WriteAvroFileFn(beam.DoFn):  # type: ignore[misc]
     """Write one group of rows (a partition, model version and shard) as one complete Avro file."""
 
-    def __init__(self, output: str, kind: str, schema_name: str, run_id: str) -> None:
+    def __init__(self, output: str, kind: str, schema_name: str, run_id: str, file_tag: str | None = None) -> None:
         self.output = output
         self.kind = kind
         self.schema_name = schema_name
         self.run_id = run_id
+        self.file_tag = file_tag or run_id
 
     def process(self, keyed: tuple[tuple[str, str, int], Iterable[Row]], window: Any = beam.DoFn.WindowParam) -> Iterator[str]:
         (dt, model_version, shard), rows = keyed
         model_tag = f"-{model_version.split('-')[-1]}" if model_version else ""
         folder = storage.join(self.output, self.kind, f"dt={dt}")
-        path = storage.join(folder, f"part-{self.run_id}-{_window_tag(window)}{model_tag}-{shard:03d}.avro")
+        path = storage.join(folder, f"part-{self.file_tag}-{_window_tag(window)}{model_tag}-{shard:03d}.avro")
         counts: Counter[tuple[str | None, str]] = Counter()
         topics: Counter[str] = Counter()
 
@@ -119,13 +120,16 @@ class WriteAvroFileFn(beam.DoFn):  # type: ignore[misc]
 class WriteAvroPartitions(beam.PTransform):  # type: ignore[misc]
     """``Row`` → Avro files under ``<output>/<kind>/dt=…/``; outputs the paths written."""
 
-    def __init__(self, output: str, kind: str, schema_name: str, run_id: str, shards: int = 1) -> None:
+    def __init__(
+        self, output: str, kind: str, schema_name: str, run_id: str, shards: int = 1, file_tag: str | None = None
+    ) -> None:
         super().__init__()
         self.output = output
         self.kind = kind
         self.schema_name = schema_name
         self.run_id = run_id
         self.shards = shards
+        self.file_tag = file_tag
 
     def expand(self, rows: beam.PCollection) -> beam.PCollection:
         shards = self.shards
@@ -138,7 +142,8 @@ class WriteAvroPartitions(beam.PTransform):  # type: ignore[misc]
             rows
             | "KeyByPartition" >> beam.Map(key)
             | "GroupByPartition" >> beam.GroupByKey()
-            | "WriteFiles" >> beam.ParDo(WriteAvroFileFn(self.output, self.kind, self.schema_name, self.run_id))
+            | "WriteFiles"
+            >> beam.ParDo(WriteAvroFileFn(self.output, self.kind, self.schema_name, self.run_id, self.file_tag))
         )
 
 
@@ -172,30 +177,32 @@ def failure_row(failure: Failure, run_id: str) -> Row:
 class WriteArticles(beam.PTransform):  # type: ignore[misc]
     """``ClassifiedArticle`` → ``<output>/<kind>/dt=…/*.avro`` (schema ``marsad.Article``; kind ``articles``)."""
 
-    def __init__(self, output: str, run_id: str, shards: int = 1, kind: str = "articles") -> None:
+    def __init__(
+        self, output: str, run_id: str, shards: int = 1, kind: str = "articles", file_tag: str | None = None
+    ) -> None:
         super().__init__()
-        self.output, self.run_id, self.shards, self.kind = output, run_id, shards, kind
+        self.output, self.run_id, self.shards, self.kind, self.file_tag = output, run_id, shards, kind, file_tag
 
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
         run_id, version = self.run_id, load_taxonomy().version
         return (
             articles
             | "ToRows" >> beam.Map(article_row, run_id, version)
-            | "Write" >> WriteAvroPartitions(self.output, self.kind, schemas.ARTICLE, run_id, self.shards)
+            | "Write" >> WriteAvroPartitions(self.output, self.kind, schemas.ARTICLE, run_id, self.shards, self.file_tag)
         )
 
 
 class WriteDeadLetters(beam.PTransform):  # type: ignore[misc]
     """``Failure`` → ``<output>/dead_letters/dt=…/*.avro`` (schema ``marsad.DeadLetter``)."""
 
-    def __init__(self, output: str, run_id: str) -> None:
+    def __init__(self, output: str, run_id: str, file_tag: str | None = None) -> None:
         super().__init__()
-        self.output, self.run_id = output, run_id
+        self.output, self.run_id, self.file_tag = output, run_id, file_tag
 
     def expand(self, failures: beam.PCollection) -> beam.PCollection:
         run_id = self.run_id
         return (
             failures
             | "ToRows" >> beam.Map(failure_row, run_id)
-            | "Write" >> WriteAvroPartitions(self.output, "dead_letters", schemas.DEAD_LETTER, run_id)
+            | "Write" >> WriteAvroPartitions(self.output, "dead_letters", schemas.DEAD_LETTER, run_id, file_tag=self.file_tag)
         )

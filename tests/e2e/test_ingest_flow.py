@@ -47,8 +47,9 @@ def test_ingest_end_to_end_with_conservation_dedupe_and_304(prefect_harness, tra
     local.write_bytes(feeds.RSS_1256)  # the same story as /cp1256, with the same link: a duplicate
     feed_list = write_feed_list(tmp_path, feed_server, local)
     output = tmp_path / "out"
+    # Three feeds per Beam job: duplicates across jobs of one run must still be caught.
     params = IngestParams(feeds=str(feed_list), output=str(output), registry=trained_registry.root,
-                          allow_private_networks=True)
+                          allow_private_networks=True, feeds_per_batch=3)
 
     first = ingest(params)
 

@@ -82,3 +82,16 @@ def test_http_client_is_created_once_per_instance(monkeypatch):
             list(fn.process(FeedSpec(id="a", url=s.url("/a"), outlet="A")))
     fn.teardown()
     assert made == [1]
+
+
+def test_feeds_are_fetched_concurrently_so_a_slow_feed_does_not_hold_up_the_rest(tmp_path):
+    routes = {f"/f{i}": Route(body=feeds.RSS_UTF8.encode(), delay=0.5) for i in range(8)}
+    routes["/stuck"] = Route(body=b"<rss/>", delay=5)
+    with serve(routes) as s:
+        specs = [FeedSpec(id=path.strip("/"), url=s.url(path), outlet="O") for path in routes]
+        with in_process_pipeline() as p:
+            out = p | beam.Create(specs) | ReadFeeds(LIMITS, state_dir=None)
+            assert_that(out["fetched"], fields_equal([(f"f{i}",) for i in range(8)], lambda f: (f.feed.id,)), label="Fast")
+            assert_that(out["failed"], fields_equal([("stuck", "timeout")], lambda f: (f.feed_id, f.error_kind)),
+                        label="Stuck")
+        assert s.max_in_flight > 1
