@@ -9,7 +9,7 @@ OUTPUT ?= var/out
 REGISTRY ?= var/registry
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: run test install train bench lint clean
+.PHONY: run test install train bench soak lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ test: $(STAMP)
 bench: train
 	$(BIN)/python -m bench.model_options
 	$(BIN)/python -m bench.ingest --sizes 10000 100000 --registry $(REGISTRY)
+
+soak: train
+	$(BIN)/python -m bench.soak --rounds 4 --feeds 200 --registry $(REGISTRY) --json var/soak.json
 
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff

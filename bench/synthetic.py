@@ -45,7 +45,8 @@ def synthetic_items(n: int, seed: int = 7) -> list[dict[str, str]]:
     return items
 
 
-def write_rss(path: Path, items: list[dict[str, str]], title: str) -> None:
+def rss_document(items: list[dict[str, str]], title: str) -> str:
+    """An RSS 2.0 document holding ``items``."""
     parts = ['<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>', f"<title>{escape(title)}</title>"]
     for it in items:
         parts.append(
@@ -54,7 +55,12 @@ def write_rss(path: Path, items: list[dict[str, str]], title: str) -> None:
             f"<pubDate>{it['published']}</pubDate></item>"
         )
     parts.append("</channel></rss>\n")
-    path.write_text("".join(parts), encoding="utf-8")
+    return "".join(parts)
+
+
+def write_rss(path: Path, items: list[dict[str, str]], title: str) -> None:
+    """Write an RSS 2.0 file holding ``items``."""
+    path.write_text(rss_document(items, title), encoding="utf-8")
 
 
 def write_benchmark_set(out: Path, n: int, feeds: int) -> Path:

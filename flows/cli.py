@@ -432,6 +432,51 @@ def serve(
     serve_deployments(settings)
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def stream(
+    ctx: typer.Context,
+    feeds: Annotated[str, typer.Option(help="YAML feed list, or a folder of feed files")],
+    output: Annotated[str, typer.Option(help="Output folder or URI")],
+    registry: RegistryOpt = None,
+    poll_interval: Annotated[float, typer.Option(help="Seconds between polls of a feed (per-feed poll_interval wins)")] = 60,
+    window: Annotated[float, typer.Option(help="Seconds per output window (one set of files per window)")] = 60,
+    duration: Annotated[Optional[float], typer.Option(help="Stop after this many seconds (default: run until Ctrl-C)")] = None,
+    inbox: Annotated[Optional[str], typer.Option(help="Folder watched for feed files or JSONL dropped in by others")] = None,
+    dedupe_horizon: Annotated[float, typer.Option(help="Seconds an article id is remembered for de-duplication")] = 7 * 86400,
+    allow_private_networks: Annotated[
+        bool, typer.Option("--allow-private-networks", help="Allow feeds on loopback/private/link-local addresses")
+    ] = False,
+) -> None:
+    """Poll the feeds continuously and write each window's new articles (Ctrl-C finishes the window, then stops)."""
+    import threading
+
+    from models.registry import ModelNotFoundError, ModelRejectedError, Registry
+    from pipelines.sources.feeds import FeedListError, load_feed_list
+    from pipelines.stream import StreamSettings, run_stream, stop_on_signals
+
+    logging.getLogger("marsad.stream").setLevel(logging.INFO)
+    try:
+        feed_list = load_feed_list(feeds)
+        reg = Registry(registry)
+        reg.load(reg.resolve(None))
+        from flows.ingest import OutputNotWritableError, check_output_writable
+
+        check_output_writable(output)
+    except (FeedListError, ModelNotFoundError, ModelRejectedError, OutputNotWritableError) as exc:
+        fail(str(exc))
+    settings = StreamSettings(feeds=feed_list, output=output, registry=reg.root, poll_interval=poll_interval,
+                              window=window, duration=duration, inbox=inbox, dedupe_horizon=dedupe_horizon,
+                              allow_private_networks=allow_private_networks or feed_list.allow_private_networks,
+                              beam_args=list(ctx.args))
+    stop = threading.Event()
+    stop_on_signals(stop)
+    result = run_stream(settings, stop=stop)
+    t = result["totals"]
+    console.print(f"stream {result['run_id']}: {len(result['windows'])} windows, seen {t['seen']}, written {t['written']}, "
+                  f"duplicates {t['duplicate']}, skipped {t['skipped']}, dead letters {t['dead_letter']}; "
+                  f"conservation {'holds' if result['conservation_ok'] else 'DOES NOT HOLD'}")
+
+
 @app.command()
 def report(
     output: Annotated[str, typer.Argument(help="Output folder of ingest runs")],

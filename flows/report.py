@@ -67,7 +67,7 @@ def collect(output: str, *, since: str | None = None, until: str | None = None, 
     data.confidences = [float(b) for b in bins]
     for path in storage.match(storage.join(output, "runs", "*.json")):
         summary = json.loads(storage.read_bytes(path))
-        if summary.get("kind", "ingest") != "ingest":
+        if summary.get("kind", "ingest") not in ("ingest", "stream"):
             continue
         data.runs += 1
         for f in summary.get("feeds", []):

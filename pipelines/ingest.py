@@ -18,7 +18,7 @@ from models.registry import default_registry
 from pipelines.options import MarsadOptions, fetch_limits, file_tag
 from pipelines.sources.feeds import FeedList, load_feed_list
 from pipelines.transforms.classify import ClassifyTopic, TopicModelHandler
-from pipelines.transforms.dedupe import DropDuplicates
+from pipelines.transforms.dedupe import DropDuplicates, DropRepeatedFailures
 from pipelines.transforms.full_text import FetchFullText
 from pipelines.transforms.normalize import DetectLanguage, NormalizeText
 from pipelines.transforms.parse_entries import ParseEntries
@@ -45,7 +45,7 @@ def build(p: beam.Pipeline, options: MarsadOptions, feeds: FeedList) -> dict[str
     parsed = fetched["fetched"] | "ParseEntries" >> ParseEntries()
     normalized = parsed["articles"] | "NormalizeText" >> NormalizeText()
     arabic = normalized["articles"] | "DetectLanguage" >> DetectLanguage()
-    unique = arabic["articles"] | "DropDuplicates" >> DropDuplicates(output, tag)
+    unique = arabic["articles"] | "DropDuplicates" >> DropDuplicates(output, tag, options.dedupe_horizon)
     full_text_feeds = frozenset(f.id for f in feeds.enabled if f.full_text)
     enriched = unique["articles"] | "FetchFullText" >> FetchFullText(limits, full_text_feeds)
     classified = enriched | "ClassifyTopic" >> ClassifyTopic(handler)
@@ -59,10 +59,11 @@ def build(p: beam.Pipeline, options: MarsadOptions, feeds: FeedList) -> dict[str
         classified["failed"],
         tagged["failed"],
     ) | "CollectFailures" >> beam.Flatten()
-    dead_letter_files = failures | "WriteDeadLetters" >> WriteDeadLetters(output, run_id, file_tag=tag)
+    new_failures = failures | "DropRepeatedFailures" >> DropRepeatedFailures(output, tag, options.dedupe_horizon)
+    dead_letter_files = new_failures["failures"] | "WriteDeadLetters" >> WriteDeadLetters(output, run_id, file_tag=tag)
     return {
         "articles": tagged["tagged"],
-        "failures": failures,
+        "failures": new_failures["failures"],
         "duplicates": unique["duplicates"],
         "skipped": arabic["skipped"],
         "article_files": written,

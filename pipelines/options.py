@@ -36,6 +36,14 @@ class MarsadOptions(PipelineOptions):  # type: ignore[misc]
         parser.add_argument(
             "--fetch_timeout", type=float, default=FetchLimits.total_timeout, help="Seconds allowed for one fetch"
         )
+        parser.add_argument(
+            "--backoff_base", type=float, default=FetchLimits.backoff_base,
+            help="Seconds a failing feed is skipped after its first failure (doubling per further failure)",
+        )
+        parser.add_argument(
+            "--dedupe_horizon", type=float, default=None,
+            help="Only articles written in the last N seconds count as seen (default: everything ever written)",
+        )
         parser.add_argument("--shards", type=int, default=1, help="Avro files per date partition")
         parser.add_argument(
             "--batch", type=int, default=None, help="Number of this job within a run split into batches (file names)"
@@ -50,6 +58,7 @@ def fetch_limits(options: MarsadOptions) -> FetchLimits:
         read_timeout=min(FetchLimits.read_timeout, options.fetch_timeout),
         max_bytes=options.max_feed_bytes,
         allow_private_networks=options.allow_private_networks,
+        backoff_base=options.backoff_base,
     )
 
 

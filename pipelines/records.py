@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -96,6 +97,14 @@ class Failure:
     item_key: str | None = None
     occurred_at: int = field(default_factory=now_ms)
 
+    @property
+    def key(self) -> str:
+        """Stable id of an item failure (same feed, stage, reason and input → same id); random for feed failures."""
+        if self.level != "item":
+            return str(uuid.uuid4())
+        digest = hashlib.sha256(self.payload).hexdigest()
+        return str(uuid.uuid5(ARTICLE_NAMESPACE, f"failure:{self.feed_id}|{self.stage}|{self.error_kind}|{digest}"))
+
 
 def payload_of(value: Any, limit: int = 64 * 1024) -> bytes:
     """Serialise a failed input for a dead letter (JSON for records, raw for bytes), capped at ``limit`` bytes."""
@@ -156,7 +165,7 @@ def article_record(item: ClassifiedArticle, run_id: str, taxonomy_version: int) 
 def dead_letter_record(failure: Failure, run_id: str) -> dict[str, Any]:
     """The Avro record (schema ``marsad.DeadLetter``) of a failure."""
     return {
-        "dead_letter_id": str(uuid.uuid4()),
+        "dead_letter_id": failure.key,
         "run_id": run_id,
         "stage": failure.stage,
         "error_kind": failure.error_kind,

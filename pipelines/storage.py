@@ -69,9 +69,15 @@ def exists(path: str) -> bool:
     return bool(FileSystems.exists(path))
 
 
-def match(pattern: str) -> list[str]:
-    """Paths matching a glob pattern (an empty list when nothing matches or the folder is missing)."""
+def match(pattern: str, modified_since: float | None = None) -> list[str]:
+    """Paths matching a glob pattern, optionally only those modified at or after ``modified_since`` (epoch s).
+
+    An empty list when nothing matches or the folder is missing.
+    """
     try:
-        return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
+        found = FileSystems.match([pattern])[0].metadata_list
     except Exception:  # noqa: BLE001 (a missing folder is "nothing matches" for every filesystem)
         return []
+    if modified_since is not None:
+        found = [m for m in found if (m.last_updated_in_seconds or 0) >= modified_since]
+    return sorted(m.path for m in found)

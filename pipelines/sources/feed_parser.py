@@ -14,6 +14,7 @@ from __future__ import annotations
 import calendar
 import codecs
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from html import unescape
@@ -198,6 +199,8 @@ def parse_document(content: bytes, content_type: str = "") -> tuple[list[ParsedE
         FeedRejected: for unsafe XML or a document that is not a feed at all.
     """
     text, replaced = decode_document(content, content_type)
+    if text.lstrip().startswith("{"):
+        return parse_jsonl(text), False
     check_safe_xml(text)
     utf8 = re.sub(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*["'])[A-Za-z0-9._-]+""", r"\1utf-8", text, count=1)
     parsed = feedparser.parse(utf8.encode("utf-8"), sanitize_html=True, resolve_relative_uris=False)
@@ -243,3 +246,41 @@ def parse_document(content: bytes, content_type: str = "") -> tuple[list[ParsedE
         )
     return entries, bool(parsed.get("bozo"))
 
+
+
+def parse_jsonl(text: str) -> list[ParsedEntry]:
+    """Entries from JSON Lines (``id``, ``title``, ``text``/``summary``, ``url``, ``published`` ISO 8601), as other
+    systems drop them into a watched inbox. A line that is not a JSON object becomes an empty entry (a dead letter).
+    """
+    from datetime import datetime, timezone
+
+    entries = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            entries.append(ParsedEntry("", "", None, None, None, None, ("bad_json",), {"line": line[:2000]}))
+            continue
+        flags: list[str] = []
+        title = _clip(html_to_text(str(row.get("title") or "")), MAX_TITLE_CHARS, flags)
+        summary = _clip(html_to_text(str(row.get("text") or row.get("summary") or "")), MAX_SUMMARY_CHARS, flags)
+        published = None
+        if row.get("published"):
+            try:
+                stamp = datetime.fromisoformat(str(row["published"]).replace("Z", "+00:00"))
+                stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+                published = int(stamp.timestamp() * 1000)
+            except ValueError:
+                pass
+        if published is None:
+            flags.append("no_date")
+        url = str(row["url"]) if row.get("url") else None
+        if url is None:
+            flags.append("no_link")
+        entries.append(ParsedEntry(title, summary, None, url, str(row.get("id") or url or "") or None, published,
+                                   tuple(flags), {k: row.get(k) for k in ("id", "title", "url") if row.get(k)}))
+    return entries

@@ -33,6 +33,8 @@ class FetchLimits:
     max_redirects: int = 5
     allow_private_networks: bool = False
     user_agent: str = USER_AGENT
+    backoff_base: float = 60.0
+    """Seconds a feed is skipped after its first failure in a row (doubling with each further failure)."""
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,10 @@ class FeedState:
         """The state after a successful fetch (200 or 304)."""
         return FeedState(etag=etag, last_modified=last_modified, url=url, last_success=now)
 
-    def after_failure(self, error: str, now: float) -> FeedState:
-        """The state after a failed fetch: exponential backoff, doubling per consecutive failure, capped."""
+    def after_failure(self, error: str, now: float, base: float = BACKOFF_BASE_SECONDS) -> FeedState:
+        """The state after a failed fetch: exponential backoff from ``base`` seconds, doubling per failure, capped."""
         failures = self.failures + 1
-        delay = min(BACKOFF_BASE_SECONDS * 2 ** (failures - 1), BACKOFF_MAX_SECONDS)
+        delay = min(base * 2 ** (failures - 1), BACKOFF_MAX_SECONDS)
         return FeedState(
             etag=self.etag,
             last_modified=self.last_modified,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import apache_beam as beam
@@ -21,6 +22,11 @@ _KEYS_SCHEMA = fastavro.parse_schema(
         "namespace": "marsad",
         "fields": [{"name": "article_id", "type": "string"}, {"name": "content_hash", "type": "string"}],
     }
+)
+
+
+_DEAD_LETTER_IDS = fastavro.parse_schema(
+    {"type": "record", "name": "DeadLetter", "namespace": "marsad", "fields": [{"name": "dead_letter_id", "type": "string"}]}
 )
 
 
@@ -43,18 +49,44 @@ def _first(candidates: list[Article]) -> Article:
 
 
 class _KeepFirstFn(beam.DoFn):  # type: ignore[misc]
+    """Per key: nothing if the key was already written, else the first new element; the rest are duplicates."""
+
+    def __init__(self, choose: Callable[[list[Any]], Any] = _first) -> None:
+        self.choose = choose
+
     def process(self, keyed: tuple[str, dict[str, Iterable[Any]]]) -> Iterable[Any]:
         _, groups = keyed
         new = list(groups["new"])
         if not new:
             return
-        keep = None if any(True for _ in groups["old"]) else _first(new)
-        for article in new:
-            if article is keep:
-                yield article
+        keep = None if any(True for _ in groups["old"]) else self.choose(new)
+        for element in new:
+            if element is keep:
+                yield element
             else:
-                accounting.count(article.feed_id, "duplicate")
-                yield TaggedOutput(DUPLICATE, article)
+                accounting.count(element.feed_id, "duplicate")
+                yield TaggedOutput(DUPLICATE, element)
+
+
+class ReadWrittenKeys(beam.PTransform):  # type: ignore[misc]
+    """Keys of the records already written under ``pattern`` (files of this job itself and, with a horizon, files
+    older than it excluded), as ``(kind, key)`` pairs produced by ``read_keys(path)``."""
+
+    def __init__(self, pattern: str | None, read_keys: Callable[[str], Iterator[tuple[str, str]]],
+                 file_tag: str | None, horizon: float | None) -> None:
+        super().__init__()
+        self.pattern, self.read_keys, self.file_tag, self.horizon = pattern, read_keys, file_tag, horizon
+
+    def expand(self, begin: beam.pvalue.PBegin) -> beam.PCollection:
+        own = f"part-{self.file_tag}-" if self.file_tag else None
+        since = time.time() - self.horizon if self.horizon else None
+        return (
+            begin
+            | "FilesPattern" >> beam.Create([self.pattern] if self.pattern else [])
+            | "ListFiles" >> beam.FlatMap(lambda pattern: [p for p in storage.match(pattern, since) if not own or own not in p])
+            | "SpreadFiles" >> beam.Reshuffle()
+            | "ReadKeys" >> beam.FlatMap(self.read_keys)
+        )
 
 
 class DropDuplicates(beam.PTransform):  # type: ignore[misc]
@@ -62,25 +94,23 @@ class DropDuplicates(beam.PTransform):  # type: ignore[misc]
 
     Args:
         output: The output folder whose already-written articles count as seen; ``None`` checks the run only.
+        horizon: Only files written in the last ``horizon`` seconds count (bounded work for long-lived streams);
+            ``None`` counts everything ever written.
         file_tag: The tag in the names of the files this job writes (its run id, plus its batch number when a run
             is split into batches). Files this job wrote itself (a retried attempt) do not count as seen: the
             retry rewrites them under the same names instead.
     """
 
-    def __init__(self, output: str | None, file_tag: str | None = None) -> None:
+    def __init__(self, output: str | None, file_tag: str | None = None, horizon: float | None = None) -> None:
         super().__init__()
         self.output = output
         self.file_tag = file_tag
+        self.horizon = horizon
 
     def expand(self, articles: beam.PCollection) -> dict[str, beam.PCollection]:
-        patterns = [articles_pattern(self.output)] if self.output else []
-        own = f"part-{self.file_tag}-" if self.file_tag else None
-        written = (
-            articles.pipeline
-            | "WrittenFilesPattern" >> beam.Create(patterns)
-            | "ListWrittenFiles" >> beam.FlatMap(lambda pattern: [p for p in storage.match(pattern) if not own or own not in p])
-            | "SpreadWrittenFiles" >> beam.Reshuffle()
-            | "ReadWrittenKeys" >> beam.FlatMap(read_written_keys)
+        pattern = articles_pattern(self.output) if self.output else None
+        written = articles.pipeline | "WrittenKeys" >> ReadWrittenKeys(
+            pattern, read_written_keys, self.file_tag, self.horizon
         )
         written_ids = written | "WrittenIds" >> beam.FlatMap(lambda kv: [(kv[1], None)] if kv[0] == "id" else [])
         written_hashes = written | "WrittenHashes" >> beam.FlatMap(lambda kv: [(kv[1], None)] if kv[0] == "hash" else [])
@@ -97,3 +127,39 @@ class DropDuplicates(beam.PTransform):  # type: ignore[misc]
         )
         duplicates = (by_url[DUPLICATE], by_content[DUPLICATE]) | "AllDuplicates" >> beam.Flatten()
         return {"articles": by_content.unique, "duplicates": duplicates}
+
+
+def read_dead_letter_ids(path: str) -> Iterator[tuple[str, str]]:
+    """Yield ``("id", dead_letter_id)`` for each record of a written dead-letter file."""
+    with FileSystems.open(path) as fh:
+        for record in fastavro.reader(fh, reader_schema=_DEAD_LETTER_IDS):
+            yield "id", str(record["dead_letter_id"])
+
+
+class DropRepeatedFailures(beam.PTransform):  # type: ignore[misc]
+    """Item failures already dead-lettered (same feed, stage, reason and payload) become duplicates.
+
+    A broken item that stays in a feed is seen again at every poll; it is dead-lettered once and counted as a
+    duplicate afterwards. Feed-level failures (a feed down, refused, backed off) are events and always pass.
+    """
+
+    def __init__(self, output: str | None, file_tag: str | None = None, horizon: float | None = None) -> None:
+        super().__init__()
+        self.output, self.file_tag, self.horizon = output, file_tag, horizon
+
+    def expand(self, failures: beam.PCollection) -> dict[str, beam.PCollection]:
+        pattern = storage.join(self.output, "dead_letters", "dt=*", "*.avro") if self.output else None
+        written = failures.pipeline | "WrittenDeadLetters" >> ReadWrittenKeys(
+            pattern, read_dead_letter_ids, self.file_tag, self.horizon
+        )
+        item, feed = failures | "SplitByLevel" >> beam.Partition(lambda f, _: 0 if f.level == "item" else 1, 2)
+        kept = (
+            {"new": item | "KeyByFailure" >> beam.Map(lambda f: (f.key, f)),
+             "old": written | "WrittenFailureIds" >> beam.Map(lambda kv: (kv[1], None))}
+            | "GroupByFailure" >> beam.CoGroupByKey()
+            | "KeepFirstFailure"
+            >> beam.ParDo(_KeepFirstFn(lambda new: min(new, key=lambda f: f.occurred_at))).with_outputs(
+                DUPLICATE, main="unique"
+            )
+        )
+        return {"failures": (kept.unique, feed) | "AllFailures" >> beam.Flatten(), "duplicates": kept[DUPLICATE]}

@@ -107,7 +107,7 @@ class FetchFeedFn(beam.DoFn):  # type: ignore[misc]
                         url=feed.url, etag=response.etag, last_modified=response.last_modified, now=now))
         except FetchError as exc:
             if self.state_dir and not feed.is_local:
-                write_state(self.state_dir, feed.id, state.after_failure(f"{exc.kind}: {exc}", now))
+                write_state(self.state_dir, feed.id, state.after_failure(f"{exc.kind}: {exc}", now, self.limits.backoff_base))
             failure = Failure(stage="fetch", error_kind=exc.kind, message=str(exc), feed_id=feed.id,
                               source_url=feed.url, payload=b"", level="feed")
             return TaggedOutput(FAILED, failure), None
