@@ -450,6 +450,7 @@ def stream(
     """Poll the feeds continuously and write each window's new articles (Ctrl-C finishes the window, then stops)."""
     import threading
 
+    from flows.ingest import OutputNotWritableError, check_output_writable
     from models.registry import ModelNotFoundError, ModelRejectedError, Registry
     from pipelines.sources.feeds import FeedListError, load_feed_list
     from pipelines.stream import StreamSettings, run_stream, stop_on_signals
@@ -459,8 +460,6 @@ def stream(
         feed_list = load_feed_list(feeds)
         reg = Registry(registry)
         reg.load(reg.resolve(None))
-        from flows.ingest import OutputNotWritableError, check_output_writable
-
         check_output_writable(output)
     except (FeedListError, ModelNotFoundError, ModelRejectedError, OutputNotWritableError) as exc:
         fail(str(exc))

@@ -18,6 +18,7 @@ from flows.ingest import ingest
 from flows.params import IngestParams, ReclassifyParams, RetrainParams
 from flows.reclassify import reclassify
 from flows.retrain import retrain
+from flows.stream import StreamParams, stream
 
 
 class ServeConfig(BaseModel):
@@ -43,7 +44,7 @@ def load_config(path: str | Path) -> ServeConfig:
 
 
 def deployments(config: ServeConfig) -> list[Any]:
-    """The deployments to serve: scheduled ingest and retrain, on-demand reclassify."""
+    """The deployments to serve: scheduled ingest and retrain, on-demand stream and reclassify."""
     from prefect.schedules import Cron
 
     one_at_a_time = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
@@ -69,6 +70,15 @@ def deployments(config: ServeConfig) -> list[Any]:
             tags=["marsad", "retrain"],
             entrypoint_type=EntrypointType.MODULE_PATH,
             description="Train a candidate and promote it only when the gate allows.",
+        ),
+        stream.to_deployment(
+            name="marsad-stream",
+            parameters={"params": StreamParams(feeds=config.feeds, output=config.output, registry=config.registry,
+                                               allow_private_networks=config.allow_private_networks).model_dump()},
+            concurrency_limit=one_at_a_time,
+            tags=["marsad", "stream"],
+            entrypoint_type=EntrypointType.MODULE_PATH,
+            description="Continuous polling; the flow restarts the stream if it dies (run on demand).",
         ),
         reclassify.to_deployment(
             name="marsad-reclassify",

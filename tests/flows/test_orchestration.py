@@ -127,7 +127,7 @@ def test_serve_creates_deployments_with_their_schedules(prefect_harness, tmp_pat
             return [await client.read_deployment(i) for i in ids]
 
     found = {d.name: d for d in asyncio.run(read())}
-    assert set(found) == {"marsad-ingest", "marsad-retrain", "marsad-reclassify"}
+    assert set(found) == {"marsad-ingest", "marsad-retrain", "marsad-reclassify", "marsad-stream"}
     assert [s.schedule.cron for s in found["marsad-ingest"].schedules] == ["*/10 * * * *"]
     assert [s.schedule.cron for s in found["marsad-retrain"].schedules] == ["0 3 * * 1"]
     assert found["marsad-reclassify"].schedules == []
@@ -139,7 +139,27 @@ def test_importing_flow_modules_has_no_side_effects():
     import subprocess
     import sys
 
-    code = "import flows.ingest, flows.retrain, flows.reclassify, flows.uncertain, flows.serve, flows.cli; print('ok')"
+    code = ("import flows.ingest, flows.retrain, flows.reclassify, flows.uncertain, flows.serve, flows.stream, "
+            "flows.report, flows.cli; print('ok')")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           env={"PATH": "/usr/bin:/bin", "PREFECT_API_URL": "http://127.0.0.1:9/api", "HOME": "/tmp"})
     assert proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+def test_stream_flow_restarts_a_dying_stream_then_gives_up(prefect_harness, tmp_path):
+    from flows.stream import StreamParams, stream
+
+    result = stream(StreamParams(feeds=str(tmp_path / "missing.yaml"), output=str(tmp_path / "out"), max_restarts=1,
+                                 restart_delay=0))
+    assert result == {"exit_code": 2, "restarts": 1}
+
+
+def test_stream_flow_returns_when_the_stream_ends(prefect_harness, trained_registry, tmp_path):
+    from flows.stream import StreamParams, stream
+    from tests.fixtures import feeds
+
+    (tmp_path / "f.xml").write_text(feeds.RSS_UTF8, encoding="utf-8")
+    result = stream(StreamParams(feeds=str(tmp_path), output=str(tmp_path / "out"), registry=trained_registry.root,
+                                 poll_interval=1, window=1, duration=1))
+    assert result == {"exit_code": 0, "restarts": 0}
+    assert len(list(read_articles(str(tmp_path / "out")))) == 2
