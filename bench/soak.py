@@ -10,7 +10,6 @@ Usage: python -m bench.soak [--rounds 4] [--feeds 200] [--registry DIR] [--json 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import resource
@@ -22,6 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from bench.synthetic import rss_document, synthetic_items  # noqa: E402
 from tests.feedserver import Route, serve  # noqa: E402
@@ -46,6 +46,9 @@ def build_routes(n_feeds: int, items_per_feed: int = 8) -> tuple[dict[str, Route
             items = pool[k * items_per_feed : (k + 1) * items_per_feed]
             if k % 10 == 0 and k:  # every tenth feed repeats an item of the previous feed: cross-feed duplicates
                 items = [*items[:-1], healthy[f"/feed/{k - 1:03d}"][0]]
+            if k % 25 == 1:  # and some feeds carry an item with neither title nor text: a dead letter
+                items = [*items, {"id": f"broken-{k}", "title": "", "text": "", "link": f"https://soak.example/broken/{k}",
+                                  "published": items[0]["published"]}]
             healthy[path] = items
             routes[path] = Route(body=rss_document(items, f"soak {k}").encode(), etag=f'"v0-{k}"')
         elif kind == "malformed":
@@ -65,7 +68,6 @@ def build_routes(n_feeds: int, items_per_feed: int = 8) -> tuple[dict[str, Route
         elif kind == "empty":
             routes[path] = Route(body=b'<rss version="2.0"><channel><title>empty</title></channel></rss>')
         # "missing": no route, the server answers 404
-    routes["__pool__"] = Route(body=json.dumps(len(pool)).encode())
     return routes, healthy
 
 
