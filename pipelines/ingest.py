@@ -11,11 +11,11 @@ from collections import Counter
 from datetime import datetime, timezone
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineResult
 
 from models.registry import default_registry
-from pipelines.options import MarsadOptions, fetch_limits, file_tag
+from pipelines.options import MarsadOptions, fetch_limits, file_tag, run_job
 from pipelines.sources.feeds import FeedList, load_feed_list
 from pipelines.transforms.classify import ClassifyTopic, TopicModelHandler
 from pipelines.transforms.dedupe import DropDuplicates, DropRepeatedFailures
@@ -93,14 +93,8 @@ def run(argv: list[str] | None = None, feeds: FeedList | None = None) -> Pipelin
         marsad.allow_private_networks = True
     if not marsad.run_id:
         marsad.run_id = new_run_id()
-    standard = options.view_as(StandardOptions)
-    if not standard.runner:
-        standard.runner = "FnApiRunner"
-    pipeline = beam.Pipeline(options=options)
-    build(pipeline, marsad, feeds)
-    result = pipeline.run()
-    result.wait_until_finish()
-    return result
+    feed_list = feeds
+    return run_job(options, lambda pipeline: build(pipeline, marsad, feed_list))
 
 
 def run_in_batches(argv: list[str], feeds: FeedList, feeds_per_batch: int = 20) -> dict[str, int]:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from apache_beam.options.pipeline_options import PipelineOptions
+from collections.abc import Callable
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.runners.runner import PipelineResult
 
 from pipelines.sources.http import FetchLimits
 
@@ -72,3 +77,15 @@ def resolve_runner(name: str | None) -> str:
     if not name:
         return RUNNER_ALIASES["inprocess"]
     return RUNNER_ALIASES.get(name.lower(), name)
+
+
+def run_job(options: PipelineOptions, compose: Callable[[beam.Pipeline], Any]) -> PipelineResult:
+    """Compose a job on a new pipeline, run it (in-process unless a runner is named) and wait for it to finish."""
+    standard = options.view_as(StandardOptions)
+    if not standard.runner:
+        standard.runner = RUNNER_ALIASES["inprocess"]
+    pipeline = beam.Pipeline(options=options)
+    compose(pipeline)
+    result = pipeline.run()
+    result.wait_until_finish()
+    return result

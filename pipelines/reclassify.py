@@ -8,11 +8,11 @@ dead-lettered (``<output>/dead_letters/…`` with stage ``classify`` or ``tag``)
 from __future__ import annotations
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineResult
 
 from models.registry import default_registry
-from pipelines.options import MarsadOptions
+from pipelines.options import MarsadOptions, run_job
 from pipelines.transforms.classify import ClassifyTopic, TopicModelHandler
 from pipelines.transforms.read_written import ReadWrittenArticles
 from pipelines.transforms.tag_actors import TagActors
@@ -44,11 +44,4 @@ def run(argv: list[str], files: list[str]) -> PipelineResult:
     marsad = options.view_as(MarsadOptions)
     if not (marsad.output and marsad.model_version and marsad.run_id):
         raise ValueError("--output, --model_version and --run_id are required")
-    standard = options.view_as(StandardOptions)
-    if not standard.runner:
-        standard.runner = "FnApiRunner"
-    pipeline = beam.Pipeline(options=options)
-    build(pipeline, marsad, files)
-    result = pipeline.run()
-    result.wait_until_finish()
-    return result
+    return run_job(options, lambda pipeline: build(pipeline, marsad, files))
