@@ -36,7 +36,20 @@ def articles_pattern(output: str) -> str:
 
 
 def read_written_keys(path: str) -> Iterator[tuple[str, str]]:
-    """Yield ``("id", article_id)`` and ``("hash", content_hash)`` for each record of a written article file."""
+    """Yield ``("id", article_id)`` and ``("hash", content_hash)`` for each record of a written article file.
+
+    The file's key sidecar is read when it exists; otherwise (older outputs, a crash before the sidecar was
+    written) the Avro file itself.
+    """
+    from pipelines.transforms.write_avro import key_index_path
+
+    sidecar = key_index_path(path)
+    if storage.exists(sidecar):
+        for line in storage.read_bytes(sidecar).decode("utf-8").splitlines():
+            article_id, _, content_hash = line.partition("\t")
+            yield "id", article_id
+            yield "hash", content_hash
+        return
     with FileSystems.open(path) as fh:
         for record in fastavro.reader(fh, reader_schema=_KEYS_SCHEMA):
             yield "id", str(record["article_id"])  # the uuid logical type reads back as a UUID object

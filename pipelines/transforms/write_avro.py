@@ -42,6 +42,12 @@ class Row:
     model_version: str = ""
 
 
+def key_index_path(path: str) -> str:
+    """The hidden sidecar listing the ids and content hashes of an article file (``.<name>.keys``)."""
+    folder, name = storage.parent(path), path.replace("\\", "/").rsplit("/", 1)[-1]
+    return storage.join(folder, f".{name}.keys")
+
+
 def partition_date(ms: int | None, fallback_ms: int) -> str:
     """The ``dt=`` partition of a record: its date in UTC, or the fallback's date when unknown."""
     return datetime.fromtimestamp((ms if ms is not None else fallback_ms) / 1000, tz=timezone.utc).strftime("%Y-%m-%d")
@@ -75,12 +81,15 @@ class WriteAvroFileFn(beam.DoFn):  # type: ignore[misc]
         path = storage.join(folder, f"part-{self.file_tag}-{_window_tag(window)}{model_tag}-{shard:03d}.avro")
         counts: Counter[tuple[str | None, str]] = Counter()
         topics: Counter[str] = Counter()
+        keys: list[str] = []
 
         def records() -> Iterator[dict[str, Any]]:
             for row in rows:
                 counts[(row.feed_id, row.outcome)] += 1
                 if row.topic:
                     topics[row.topic] += 1
+                if "content_hash" in row.record:
+                    keys.append(f"{row.record['article_id']}\t{row.record['content_hash']}")
                 yield row.record
 
         storage.ensure_dir(folder)
@@ -103,6 +112,10 @@ class WriteAvroFileFn(beam.DoFn):  # type: ignore[misc]
                     strict=True,
                 )
             storage.finalize(tmp, path)
+            if keys:
+                # A hidden sidecar with the file's ids and content hashes, so later runs need not decode the file to
+                # know what it holds. Written after the file: a crash in between only costs a slower read.
+                storage.write_atomic(key_index_path(path), "\n".join(keys).encode("utf-8"))
         except BaseException:
             try:
                 FileSystems.delete([tmp])

@@ -46,3 +46,22 @@ def test_articles_already_in_the_output_are_duplicates(tmp_path):
     with in_process_pipeline() as p:
         out = p | beam.Create(items()[:1]) | DropDuplicates(str(tmp_path), "run1")
         assert_that(out["articles"], fields_equal([("https://a.example/1",)], lambda a: (a.url,)), label="OwnFileIgnored")
+
+
+def test_written_keys_come_from_the_sidecar_or_the_file_itself(tmp_path):
+    import os
+
+    from pipelines.records import ClassifiedArticle
+    from pipelines.transforms.dedupe import read_written_keys
+    from pipelines.transforms.write_avro import WriteArticles, key_index_path
+
+    first = items()[0]
+    written = ClassifiedArticle(article=replace(first, language="ar"), topic="other", topic_scores={"other": 1.0},
+                                secondary_topics=(), confidence=1.0, needs_review=False, model_version="m1")
+    with in_process_pipeline() as p:
+        _ = p | beam.Create([written]) | WriteArticles(str(tmp_path), "run1")
+    (path,) = [str(f) for f in tmp_path.rglob("*.avro")]
+    expected = [("id", first.article_id), ("hash", first.content_hash)]
+    assert os.path.exists(key_index_path(path)) and list(read_written_keys(path)) == expected
+    os.remove(key_index_path(path))  # as after a crash between the file and its sidecar
+    assert list(read_written_keys(path)) == expected

@@ -36,7 +36,8 @@ def test_articles_are_written_to_date_partitions_and_read_back(tmp_path):
         assert_that(paths, fields_equal([("dt=2023-11-14",), ("dt=2025-11-04",)], lambda path: (path.split(os.sep)[-2],)))
     files = sorted((tmp_path / "articles").rglob("*.avro"))
     assert [f.parent.name for f in files] == ["dt=2023-11-14", "dt=2025-11-04"]
-    assert not [f for f in (tmp_path / "articles").rglob("*") if f.name.startswith(".")]  # no temp files left
+    assert not [f for f in (tmp_path / "articles").rglob("*") if ".tmp-" in f.name]  # no temp files left
+    assert len(list((tmp_path / "articles").rglob(".*.avro.keys"))) == 2  # one key sidecar per file
     with open(files[1], "rb") as fh:
         reader = fastavro.reader(fh)
         assert reader.metadata["avro.codec"] == "deflate"
