@@ -59,6 +59,12 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def require_folder(path: str) -> None:
+    """Exit with a clear error when a local output folder (or file) does not exist."""
+    if "://" not in path and not Path(path).exists():
+        fail(f"{path} does not exist")
+
+
 def print_summary(summary: dict[str, Any]) -> None:
     """Print a run summary: a table per feed, totals, articles per topic."""
     table = Table(title=f"Run {summary['run_id']} (model {summary['model_version']})")
@@ -145,6 +151,7 @@ def read(
     from models.taxonomy import load_taxonomy
     from schemas.reader import read_articles, read_dead_letters
 
+    require_folder(path)
     if fmt not in ("jsonl", "csv", "parquet", "table"):
         fail(f"--format must be jsonl, csv, parquet or table, not {fmt!r}")
     if fmt == "parquet" and not out:
@@ -362,6 +369,7 @@ def reclassify(
     from flows.reclassify import reclassify as reclassify_flow
     from models.registry import ModelNotFoundError, ModelRejectedError
 
+    require_folder(output)
     params = ReclassifyParams(output=output, registry=registry, model_version=model, since=since, until=until,
                               overwrite=overwrite, runner=runner, beam_args=list(ctx.args))
     try:
@@ -388,6 +396,7 @@ def uncertain(
     from flows.params import UncertainParams
     from flows.uncertain import uncertain as uncertain_flow
 
+    require_folder(output)
     result = uncertain_flow(UncertainParams(output=output, target=target, limit=limit, since=since, until=until,
                                             needs_review_only=needs_review_only))
     console.print(f"wrote {result['articles']} articles to {result['target']}: correct the label column, then run "
@@ -487,6 +496,7 @@ def report(
     """Write a self-contained HTML report: topics per day, country pairs, organizations, confidence, feeds."""
     from flows.report import write_report
 
+    require_folder(output)
     data = write_report(output, target, since=since, until=until, kind=kind)
     console.print(f"wrote {target}: {data.articles} articles, {len(data.feeds)} feeds, {data.runs} runs")
 

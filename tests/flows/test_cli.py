@@ -105,3 +105,10 @@ def test_evaluate_prints_metrics_as_json(tmp_path, trained_registry):
 def test_read_rejects_unknown_topic(tmp_path):
     result = invoke("read", str(tmp_path), "--topic", "sports")
     assert result.exit_code == 2 and "unknown topic" in result.output
+
+
+@pytest.mark.parametrize("command", [["read"], ["report"], ["uncertain", "--out", "x.jsonl"], ["reclassify"]])
+def test_commands_on_a_missing_output_folder_fail_clearly(tmp_path, command):
+    missing = str(tmp_path / "nowhere")
+    result = invoke(command[0], missing, *command[1:])
+    assert result.exit_code == 2 and "does not exist" in result.output
