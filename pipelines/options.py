@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -79,8 +80,24 @@ def resolve_runner(name: str | None) -> str:
     return RUNNER_ALIASES.get(name.lower(), name)
 
 
+class _BeamNoise(logging.Filter):
+    """Drops two harmless Beam warnings that otherwise repeat for every job: tagged outputs declared without type
+    hints, and the in-process runner's note that it cannot read memory usage on this platform."""
+
+    NOISE = ("requested in with_outputs() but not declared", "Resource module is not available")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(n in record.getMessage() for n in self.NOISE)
+
+
+_NOISE_FILTER = _BeamNoise()
+
+
 def run_job(options: PipelineOptions, compose: Callable[[beam.Pipeline], Any]) -> PipelineResult:
     """Compose a job on a new pipeline, run it (in-process unless a runner is named) and wait for it to finish."""
+    root = logging.getLogger()
+    if _NOISE_FILTER not in root.filters:
+        root.addFilter(_NOISE_FILTER)
     standard = options.view_as(StandardOptions)
     if not standard.runner:
         standard.runner = RUNNER_ALIASES["inprocess"]
