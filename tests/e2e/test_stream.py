@@ -137,3 +137,27 @@ def test_a_promoted_model_is_used_from_the_next_window_without_restart(trained_r
     versions = {r["url"].rsplit("/", 1)[-1]: r["model_version"] for r in read_articles(str(output))}
     assert versions["m0"] == old
     assert all(v == newer for k, v in versions.items() if int(k[1:]) >= 2) and len(versions) >= 3
+
+
+def test_files_dropped_into_the_inbox_are_ingested_once(trained_registry, tmp_path):
+    import json
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    output = tmp_path / "out"
+    rows = [{"id": f"j{i}", "title": t, "text": d, "url": f"https://inbox.example/{i}", "published": "2026-11-29T06:00:00Z"}
+            for i, (t, d) in enumerate(HEADLINES[:3])]
+
+    def drop(report):
+        if report.index == 0:
+            (inbox / "batch.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n{oops\n",
+                                               encoding="utf-8")
+            (inbox / "wire.xml").write_bytes(rss([("w1", *HEADLINES[4])]))
+
+    with serve({"/a": Route(body=rss([])), "/b": Route(body=rss([]))}) as server:
+        base = settings(server, output, trained_registry, duration=7)
+        result = run_stream(StreamSettings(**{**base.__dict__, "inbox": str(inbox)}), on_window=drop)
+    urls = sorted(r["url"] for r in read_articles(str(output)))
+    assert urls == sorted([r["url"] for r in rows] + ["https://s.example/w1"])
+    assert [d["error_kind"] for d in read_dead_letters(str(output))] == ["empty_item"]  # the line that is not JSON
+    assert sum(w["inbox_files"] for w in result["windows"]) == 2
