@@ -163,3 +163,14 @@ def test_stream_flow_returns_when_the_stream_ends(prefect_harness, trained_regis
                                  poll_interval=1, window=1, duration=1))
     assert result == {"exit_code": 0, "restarts": 0}
     assert len(list(read_articles(str(tmp_path / "out")))) == 2
+
+
+def test_serve_config_file_is_validated():
+    from pydantic import ValidationError
+
+    from flows.serve import ServeConfig, load_config
+
+    config = load_config("examples/serve.yaml")
+    assert config.ingest_cron == "*/15 * * * *" and config.timezone == "Asia/Riyadh"
+    with pytest.raises(ValidationError):
+        ServeConfig.model_validate({"feeds": "f.yaml", "output": "o", "ingest_crn": "* * * * *"})
