@@ -15,7 +15,7 @@ from pipelines import ingest as ingest_job
 from pipelines import storage
 from pipelines.options import resolve_runner
 from pipelines.sources.feeds import FeedList, FeedListError, load_feed_list
-from pipelines.summary import RunSummary, counters, save_summary, summarize
+from pipelines.summary import RunSummary, save_summary, summarize
 
 # Errors a retry cannot fix: bad inputs, a missing or refused model.
 DETERMINISTIC = (FeedListError, ModelNotFoundError, ModelRejectedError, ValueError, PermissionError)

@@ -131,14 +131,17 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _rate(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "–"
+
+
 def feed_rows(data: ReportData) -> list[list[Any]]:
     """Per-feed totals with dead-letter and duplicate rates."""
     rows = []
     for feed_id, c in sorted(data.feeds.items()):
         seen = c["seen"] or 0
-        rate = (lambda n: f"{100 * n / seen:.1f}%" if seen else "–")
-        rows.append([feed_id, seen, c["written"], c["duplicate"], rate(c["duplicate"]), c["dead_letter"],
-                     rate(c["dead_letter"]), c["feed_failed"]])
+        rows.append([feed_id, seen, c["written"], c["duplicate"], _rate(c["duplicate"], seen), c["dead_letter"],
+                     _rate(c["dead_letter"], seen), c["feed_failed"]])
     return rows
 
 

@@ -6,7 +6,8 @@ from typing import Any
 
 import apache_beam as beam
 
-from pipelines.records import Failure, payload_of
+from pipelines.records import Failure, FetchedFeed, payload_of
+from pipelines.sources.feeds import FeedSpec
 
 
 def _feed_of(element: Any) -> tuple[str | None, str | None, str | None]:
@@ -30,8 +31,8 @@ def exception_to_failure(bad: tuple[Any, Any], stage: str) -> Failure:
     else:
         kind, message = type(error).__name__, str(error)
     feed_id, url, key = _feed_of(element)
-    # A whole feed document (FeedSpec or FetchedFeed) failing is a feed-level failure, not one item's.
-    level = "feed" if hasattr(element, "outlet") and not hasattr(element, "article_id") or hasattr(element, "feed") else "item"
+    # A whole feed document failing is a feed-level failure (its entries were never counted as seen), not an item's.
+    level = "feed" if isinstance(element, FeedSpec | FetchedFeed) else "item"
     return Failure(
         stage=stage,
         error_kind=f"exception_{kind}",

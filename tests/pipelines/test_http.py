@@ -1,6 +1,5 @@
 """Fetching against a real HTTP server on loopback: limits, redirects, conditional GET, private addresses."""
 
-import gzip
 import time
 
 import pytest
