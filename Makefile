@@ -38,6 +38,7 @@ soak: train
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff
 	$(BIN)/ruff check pipelines models schemas flows tests bench
+	$(BIN)/ruff format --check pipelines models schemas flows tests bench
 
 clean:
 	rm -rf var .pytest_cache .hypothesis

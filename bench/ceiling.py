@@ -46,9 +46,17 @@ def run(feeds_dir: Path, output: Path, registry: str) -> dict[str, float]:
         predictions = predict(model.pipeline, [a.normalized for a in batch], model.topics)
         for a, p in zip(batch, predictions):
             actors = gazetteer.tag(a.summary, title=a.title)
-            item = ClassifiedArticle(article=a, topic=p.topic, topic_scores=p.scores, secondary_topics=p.secondary,
-                                     confidence=p.confidence, needs_review=p.needs_review, model_version=model.version,
-                                     countries=actors.countries, organizations=actors.organizations)
+            item = ClassifiedArticle(
+                article=a,
+                topic=p.topic,
+                topic_scores=p.scores,
+                secondary_topics=p.secondary,
+                confidence=p.confidence,
+                needs_review=p.needs_review,
+                model_version=model.version,
+                countries=actors.countries,
+                organizations=actors.organizations,
+            )
             writer.write(article_record(item, "ceiling", version))
         written += len(batch)
         batch.clear()
@@ -57,9 +65,21 @@ def run(feeds_dir: Path, output: Path, registry: str) -> dict[str, float]:
         entries, _ = parse_document(path.read_bytes())
         fetched = now_ms()
         for e in entries:
-            a = normalize_article(Article(article_id="", feed_id=path.stem, outlet=path.stem, feed_country=None, url=e.url,
-                                          canonical_url=canonical_url(e.url), title=e.title, summary=e.summary,
-                                          published_at=e.published_at, fetched_at=fetched, flags=e.flags))
+            a = normalize_article(
+                Article(
+                    article_id="",
+                    feed_id=path.stem,
+                    outlet=path.stem,
+                    feed_country=None,
+                    url=e.url,
+                    canonical_url=canonical_url(e.url),
+                    title=e.title,
+                    summary=e.summary,
+                    published_at=e.published_at,
+                    fetched_at=fetched,
+                    flags=e.flags,
+                )
+            )
             if detect_language(f"{a.title} {a.summary}") != "ar":
                 continue
             if a.article_id in seen_ids or a.content_hash in seen_hashes:
@@ -74,8 +94,12 @@ def run(feeds_dir: Path, output: Path, registry: str) -> dict[str, float]:
     writer.flush()
     out.close()
     seconds = time.perf_counter() - started
-    return {"articles": written, "seconds": round(seconds, 1), "articles_per_s": round(written / seconds, 1),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    return {
+        "articles": written,
+        "seconds": round(seconds, 1),
+        "articles_per_s": round(written / seconds, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
 
 
 def main() -> None:

@@ -55,13 +55,35 @@ def bench_size(size: int, feeds: int, registry: str, work: Path) -> list[dict[st
         write_benchmark_set(data, size, feeds)
     rows = []
     runs = {
-        "ceiling (plain loop, 1 core)": ([sys.executable, "-m", "bench.ceiling", str(data), str(work / "out-ceiling"),
-                                          "--registry", registry], True),
-        "marsad ingest, in-process (1 core)": ([sys.executable, "-c", BEAM_SNIPPET, f"--feeds={data / 'feeds.yaml'}",
-                                                f"--output={work / 'out-1'}", f"--registry={registry}"], True),
-        "marsad ingest, 2 worker processes": ([sys.executable, "-c", BEAM_SNIPPET, f"--feeds={data / 'feeds.yaml'}",
-                                               f"--output={work / 'out-2'}", f"--registry={registry}", "--shards=2",
-                                               "--direct_running_mode=multi_processing", "--direct_num_workers=2"], False),
+        "ceiling (plain loop, 1 core)": (
+            [sys.executable, "-m", "bench.ceiling", str(data), str(work / "out-ceiling"), "--registry", registry],
+            True,
+        ),
+        "marsad ingest, in-process (1 core)": (
+            [
+                sys.executable,
+                "-c",
+                BEAM_SNIPPET,
+                f"--feeds={data / 'feeds.yaml'}",
+                f"--output={work / 'out-1'}",
+                f"--registry={registry}",
+            ],
+            True,
+        ),
+        "marsad ingest, 2 worker processes": (
+            [
+                sys.executable,
+                "-c",
+                BEAM_SNIPPET,
+                f"--feeds={data / 'feeds.yaml'}",
+                f"--output={work / 'out-2'}",
+                f"--registry={registry}",
+                "--shards=2",
+                "--direct_running_mode=multi_processing",
+                "--direct_num_workers=2",
+            ],
+            False,
+        ),
     }
     for name, (cmd, pin) in runs.items():
         for out in ("out-ceiling", "out-1", "out-2"):

@@ -80,9 +80,11 @@ def main() -> None:
     print(header)
     print("|---|" + "---:|" * 8)
     for r in rows:
-        print(f"| {r['option']} | {r['dev_macro_f1']:.3f} | {r['dev_diplomatic_f1']:.3f} | {r['test_macro_f1']:.3f} | "
-              f"{r['fit_seconds']} | {r['batch_articles_per_s']} | {r['single_articles_per_s']} | {r['artifact_mb']} | "
-              f"{r['memory_mb']} |")
+        print(
+            f"| {r['option']} | {r['dev_macro_f1']:.3f} | {r['dev_diplomatic_f1']:.3f} | {r['test_macro_f1']:.3f} | "
+            f"{r['fit_seconds']} | {r['batch_articles_per_s']} | {r['single_articles_per_s']} | {r['artifact_mb']} | "
+            f"{r['memory_mb']} |"
+        )
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(rows, fh, indent=2)

@@ -34,8 +34,18 @@ XXE = b"""<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passw
 
 def build_routes(n_feeds: int, items_per_feed: int = 8) -> tuple[dict[str, Route], dict[str, list[dict[str, str]]]]:
     """Routes of the soak server and, for the healthy feeds, their current items."""
-    kinds = (["good"] * int(n_feeds * 0.75) + ["malformed"] * 10 + ["html"] * 8 + ["laughs"] * 5 + ["xxe"] * 5
-             + ["bomb"] * 4 + ["slow"] * 4 + ["missing"] * 4 + ["loop"] * 4 + ["empty"] * 4)
+    kinds = (
+        ["good"] * int(n_feeds * 0.75)
+        + ["malformed"] * 10
+        + ["html"] * 8
+        + ["laughs"] * 5
+        + ["xxe"] * 5
+        + ["bomb"] * 4
+        + ["slow"] * 4
+        + ["missing"] * 4
+        + ["loop"] * 4
+        + ["empty"] * 4
+    )
     kinds = (kinds + ["good"] * n_feeds)[:n_feeds]
     pool = synthetic_items(len(kinds) * items_per_feed + 2000, seed=11)
     routes: dict[str, Route] = {}
@@ -47,14 +57,26 @@ def build_routes(n_feeds: int, items_per_feed: int = 8) -> tuple[dict[str, Route
             if k % 10 == 0 and k:  # every tenth feed repeats an item of the previous feed: cross-feed duplicates
                 items = [*items[:-1], healthy[f"/feed/{k - 1:03d}"][0]]
             if k % 25 == 1:  # and some feeds carry an item with neither title nor text: a dead letter
-                items = [*items, {"id": f"broken-{k}", "title": "", "text": "", "link": f"https://soak.example/broken/{k}",
-                                  "published": items[0]["published"]}]
+                items = [
+                    *items,
+                    {
+                        "id": f"broken-{k}",
+                        "title": "",
+                        "text": "",
+                        "link": f"https://soak.example/broken/{k}",
+                        "published": items[0]["published"],
+                    },
+                ]
             healthy[path] = items
             routes[path] = Route(body=rss_document(items, f"soak {k}").encode(), etag=f'"v0-{k}"')
         elif kind == "malformed":
-            routes[path] = Route(body=rss_document(pool[k * items_per_feed : k * items_per_feed + 3], "x").encode()[:-300])
+            routes[path] = Route(
+                body=rss_document(pool[k * items_per_feed : k * items_per_feed + 3], "x").encode()[:-300]
+            )
         elif kind == "html":
-            routes[path] = Route(body=b"<!doctype html><html><body><p>maintenance</p></body></html>", content_type="text/html")
+            routes[path] = Route(
+                body=b"<!doctype html><html><body><p>maintenance</p></body></html>", content_type="text/html"
+            )
         elif kind == "laughs":
             routes[path] = Route(body=BILLION_LAUGHS)
         elif kind == "xxe":
@@ -91,11 +113,19 @@ def main() -> None:
     rounds = []
     with serve(routes) as server, prefect_test_harness(server_startup_timeout=120):
         feed_list = work / "feeds.yaml"
-        lines = ["feeds:"] + [f"  - {{id: f{k:03d}, url: '{server.url(f'/feed/{k:03d}')}', outlet: 'Soak {k}'}}"
-                              for k in range(args.feeds)]
+        lines = ["feeds:"] + [
+            f"  - {{id: f{k:03d}, url: '{server.url(f'/feed/{k:03d}')}', outlet: 'Soak {k}'}}"
+            for k in range(args.feeds)
+        ]
         feed_list.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        params = IngestParams(feeds=str(feed_list), output=str(work / "out"), registry=args.registry,
-                              allow_private_networks=True, feeds_per_batch=50, beam_args=["--fetch_timeout=4"])
+        params = IngestParams(
+            feeds=str(feed_list),
+            output=str(work / "out"),
+            registry=args.registry,
+            allow_private_networks=True,
+            feeds_per_batch=50,
+            beam_args=["--fetch_timeout=4"],
+        )
         for number in range(args.rounds):
             if number:  # a fifth of the healthy feeds publish two new items
                 for path in list(healthy)[number % 5 :: 5]:
@@ -105,8 +135,14 @@ def main() -> None:
                     route.etag = f'"v{number}-{path}"'
             started = time.perf_counter()
             summary = ingest(params)
-            rounds.append({"round": number + 1, "seconds": round(time.perf_counter() - started, 1),
-                           "conservation_ok": summary["conservation_ok"], **summary["totals"]})
+            rounds.append(
+                {
+                    "round": number + 1,
+                    "seconds": round(time.perf_counter() - started, 1),
+                    "conservation_ok": summary["conservation_ok"],
+                    **summary["totals"],
+                }
+            )
             print(json.dumps(rounds[-1]), flush=True)
     ids = [r["article_id"] for r in read_articles(str(work / "out"))]
     totals = Counter()

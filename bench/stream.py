@@ -48,7 +48,10 @@ def main() -> None:
     published: dict[str, float] = {}
     shown: dict[int, list[dict[str, str]]] = {k: [] for k in range(args.feeds)}
     done = threading.Event()
-    with serve({f"/f{k}": Route(body=rss_document([], "empty").encode(), etag='"0"') for k in range(args.feeds)}) as server:
+    with serve(
+        {f"/f{k}": Route(body=rss_document([], "empty").encode(), etag='"0"') for k in range(args.feeds)}
+    ) as server:
+
         def publish() -> None:
             cursor = 0
             while cursor < len(items):
@@ -58,8 +61,9 @@ def main() -> None:
                     shown[feed] = [item, *shown[feed]][:60]
                 now = time.time()
                 for feed in {(cursor + n) % args.feeds for n in range(len(batch))}:
-                    server.routes[f"/f{feed}"] = Route(body=rss_document(shown[feed], f"f{feed}").encode(),
-                                                      etag=f'"{cursor}-{feed}"')
+                    server.routes[f"/f{feed}"] = Route(
+                        body=rss_document(shown[feed], f"f{feed}").encode(), etag=f'"{cursor}-{feed}"'
+                    )
                 for item in batch:
                     published[item["link"]] = now
                 cursor += len(batch)
@@ -86,12 +90,21 @@ def main() -> None:
         tailer.start()
         stop = threading.Event()
         threading.Thread(target=lambda: (done.wait(), time.sleep(args.window * 3), stop.set()), daemon=True).start()
-        feeds = FeedList(feeds=tuple(FeedSpec(id=f"f{k}", url=server.url(f"/f{k}"), outlet=f"F{k}")
-                                     for k in range(args.feeds)))
+        feeds = FeedList(
+            feeds=tuple(FeedSpec(id=f"f{k}", url=server.url(f"/f{k}"), outlet=f"F{k}") for k in range(args.feeds))
+        )
         started = time.time()
-        result = run_stream(StreamSettings(feeds=feeds, output=str(work / "out"), registry=args.registry,
-                                           poll_interval=args.window, window=args.window, allow_private_networks=True),
-                            stop=stop)
+        result = run_stream(
+            StreamSettings(
+                feeds=feeds,
+                output=str(work / "out"),
+                registry=args.registry,
+                poll_interval=args.window,
+                window=args.window,
+                allow_private_networks=True,
+            ),
+            stop=stop,
+        )
         tailer.join(timeout=60)
     seconds = time.time() - started
     latencies = [first_seen[url] - when for url, when in published.items() if url in first_seen]
@@ -103,8 +116,13 @@ def main() -> None:
         "windows": len(result["windows"]),
         "seconds": round(seconds, 1),
         "new_articles_per_s": round(result["totals"]["written"] / seconds, 1),
-        "latency_s": {"median": round(statistics.median(latencies), 1), "p95": round(sorted(latencies)[int(0.95 * len(latencies))], 1),
-                      "max": round(max(latencies), 1)} if latencies else None,
+        "latency_s": {
+            "median": round(statistics.median(latencies), 1),
+            "p95": round(sorted(latencies)[int(0.95 * len(latencies))], 1),
+            "max": round(max(latencies), 1),
+        }
+        if latencies
+        else None,
         "latency_bound_s": 2 * args.window + 10,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "conservation_ok": result["conservation_ok"],

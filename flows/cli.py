@@ -71,9 +71,13 @@ def print_summary(summary: dict[str, Any]) -> None:
     for col in ("feed", "status", "seen", "written", "duplicates", "skipped", "dead letters"):
         table.add_column(col, justify="left" if col in ("feed", "status") else "right", no_wrap=True)
     for f in summary["feeds"]:
-        table.add_row(f["feed_id"], f["status"], *(str(f[k]) for k in ("seen", "written", "duplicate", "skipped", "dead_letter")))
+        table.add_row(
+            f["feed_id"], f["status"], *(str(f[k]) for k in ("seen", "written", "duplicate", "skipped", "dead_letter"))
+        )
     t = summary["totals"]
-    table.add_row("TOTAL", "", *(str(t[k]) for k in ("seen", "written", "duplicate", "skipped", "dead_letter")), style="bold")
+    table.add_row(
+        "TOTAL", "", *(str(t[k]) for k in ("seen", "written", "duplicate", "skipped", "dead_letter")), style="bold"
+    )
     console.print(table)
     if summary["topics"]:
         topics = Table(title="Articles per topic")
@@ -145,7 +149,9 @@ def read(
     fmt: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
     dead_letters: Annotated[bool, typer.Option("--dead-letters", help="Print dead letters instead")] = False,
     kind: Annotated[str, typer.Option(help="articles, or a reclassified version articles_v<model>")] = "articles",
-    out: Annotated[Optional[str], typer.Option("--out", help="Write to this file instead of stdout (parquet needs it)")] = None,
+    out: Annotated[
+        Optional[str], typer.Option("--out", help="Write to this file instead of stdout (parquet needs it)")
+    ] = None,
 ) -> None:
     """Print the articles (or dead letters) an output folder holds: jsonl, csv, parquet or a table."""
     from models.taxonomy import load_taxonomy
@@ -159,8 +165,9 @@ def read(
     for t in topic or []:
         if t not in load_taxonomy().ids:
             fail(f"unknown topic {t!r}; topics: {', '.join(load_taxonomy().ids)}")
-    filters: dict[str, Any] = dict(topics=topic, since=since, until=until, countries=country,
-                                   min_confidence=min_confidence, kind=kind)
+    filters: dict[str, Any] = dict(
+        topics=topic, since=since, until=until, countries=country, min_confidence=min_confidence, kind=kind
+    )
     try:
         if fmt == "parquet":
             from schemas.reader import to_dataframe
@@ -173,7 +180,7 @@ def read(
         if fmt == "table":
             print_table(records)
             return
-        with (open(out, "w", encoding="utf-8", newline="") if out else nullcontext(sys.stdout)) as stream:
+        with open(out, "w", encoding="utf-8", newline="") if out else nullcontext(sys.stdout) as stream:
             write_records(records, fmt, stream)
     except ValueError as exc:
         fail(str(exc))
@@ -189,9 +196,14 @@ def print_table(records: Any, limit: int = 500) -> None:
         if shown == limit:
             break
         when = r.get("published_at") or r.get("fetched_at") or r.get("occurred_at")
-        table.add_row(when.strftime("%Y-%m-%d %H:%M") if when else "", r.get("feed_id") or "",
-                      r.get("topic") or r.get("error_kind", ""), f"{r['confidence']:.2f}" if "confidence" in r else "",
-                      " ".join(r.get("countries", [])), (r.get("title") or r.get("message") or "")[:120])
+        table.add_row(
+            when.strftime("%Y-%m-%d %H:%M") if when else "",
+            r.get("feed_id") or "",
+            r.get("topic") or r.get("error_kind", ""),
+            f"{r['confidence']:.2f}" if "confidence" in r else "",
+            " ".join(r.get("countries", [])),
+            (r.get("title") or r.get("message") or "")[:120],
+        )
         shown += 1
     console.print(table)
 
@@ -218,8 +230,14 @@ def write_records(records: Any, fmt: str, stream: Any) -> None:
             writer = csv.DictWriter(stream, fieldnames=list(row))
             writer.writeheader()
         writer.writerow(
-            {k: ";".join(v) if isinstance(v, list) else json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v
-             for k, v in row.items()}
+            {
+                k: ";".join(v)
+                if isinstance(v, list)
+                else json.dumps(v, ensure_ascii=False)
+                if isinstance(v, dict)
+                else v
+                for k, v in row.items()
+            }
         )
 
 
@@ -228,7 +246,9 @@ def train(
     data: Annotated[Optional[list[Path]], typer.Option("--data", help="Extra labeled JSONL/CSV (repeatable)")] = None,
     registry: RegistryOpt = None,
     promote: Annotated[bool, typer.Option(help="Make the new model the champion")] = True,
-    if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing when the registry has a champion")] = False,
+    if_missing: Annotated[
+        bool, typer.Option("--if-missing", help="Do nothing when the registry has a champion")
+    ] = False,
 ) -> None:
     """Train on the bundled corpus (plus --data files), evaluate on the test split, register the model."""
     from models.corpus import LabeledDataError, load_corpus, load_heldout
@@ -256,7 +276,8 @@ def train(
     if "heldout" in result.metrics:
         held = result.metrics["heldout"]
         console.print(
-            f"held-out feed-like set: macro-F1 {held['macro_f1']:.3f}, diplomatic-vs-other F1 {held['diplomatic_f1']:.3f}, "
+            f"held-out feed-like set: macro-F1 {held['macro_f1']:.3f}, "
+            f"diplomatic-vs-other F1 {held['diplomatic_f1']:.3f}, "
             f"accuracy {held['accuracy']:.3f} ({held['n']} items)"
         )
     console.print(f"model card: {reg.path(result.version, 'model_card.md')}")
@@ -319,8 +340,12 @@ def classify(
     except OSError as exc:
         fail(f"cannot write {output_path}: {exc.strerror}")
     with fin, fout:
-        written, bad = classify_lines(fin, fout, loaded, batch_size=batch_size, report=lambda m: err.print(m, highlight=False))
-    err.print(f"classified {written} articles with model {loaded.version}; {bad} unreadable lines skipped", highlight=False)
+        written, bad = classify_lines(
+            fin, fout, loaded, batch_size=batch_size, report=lambda m: err.print(m, highlight=False)
+        )
+    err.print(
+        f"classified {written} articles with model {loaded.version}; {bad} unreadable lines skipped", highlight=False
+    )
     if bad:
         raise typer.Exit(1)
 
@@ -328,7 +353,9 @@ def classify(
 @app.command()
 def retrain(
     data: Annotated[Optional[list[str]], typer.Option("--data", help="Extra labeled JSONL/CSV (repeatable)")] = None,
-    corrections: Annotated[Optional[str], typer.Option(help="Corrections file: id → label (e.g. from `marsad uncertain`)")] = None,
+    corrections: Annotated[
+        Optional[str], typer.Option(help="Corrections file: id → label (e.g. from `marsad uncertain`)")
+    ] = None,
     articles: Annotated[Optional[str], typer.Option(help="Output folder to look up corrected article ids")] = None,
     heldout: Annotated[Optional[list[str]], typer.Option("--heldout", help="Extra held-out labeled files")] = None,
     registry: RegistryOpt = None,
@@ -340,8 +367,15 @@ def retrain(
     from flows.retrain import retrain as retrain_flow
     from models.corpus import LabeledDataError
 
-    params = RetrainParams(registry=registry, data=data or [], corrections=corrections, articles=articles,
-                           heldout=heldout or [], macro_tolerance=macro_tolerance, topic_tolerance=topic_tolerance)
+    params = RetrainParams(
+        registry=registry,
+        data=data or [],
+        corrections=corrections,
+        articles=articles,
+        heldout=heldout or [],
+        macro_tolerance=macro_tolerance,
+        topic_tolerance=topic_tolerance,
+    )
     try:
         result = retrain_flow(params)
     except (LabeledDataError, FileNotFoundError) as exc:
@@ -370,15 +404,24 @@ def reclassify(
     from models.registry import ModelNotFoundError, ModelRejectedError
 
     require_folder(output)
-    params = ReclassifyParams(output=output, registry=registry, model_version=model, since=since, until=until,
-                              overwrite=overwrite, runner=runner, beam_args=list(ctx.args))
+    params = ReclassifyParams(
+        output=output,
+        registry=registry,
+        model_version=model,
+        since=since,
+        until=until,
+        overwrite=overwrite,
+        runner=runner,
+        beam_args=list(ctx.args),
+    )
     try:
         result = reclassify_flow(params)
     except (TargetExistsError, ModelNotFoundError, ModelRejectedError) as exc:
         fail(str(exc))
     t = result["totals"]
     console.print(
-        f"re-scored {t['written']} of {t['seen']} articles ({t['dead_letter']} dead letters) from {result['files']} files "
+        f"re-scored {t['written']} of {t['seen']} articles ({t['dead_letter']} dead letters) "
+        f"from {result['files']} files "
         f"with model {result['model_version']} into {result['target']}"
     )
 
@@ -397,15 +440,22 @@ def uncertain(
     from flows.uncertain import uncertain as uncertain_flow
 
     require_folder(output)
-    result = uncertain_flow(UncertainParams(output=output, target=target, limit=limit, since=since, until=until,
-                                            needs_review_only=needs_review_only))
-    console.print(f"wrote {result['articles']} articles to {result['target']}: correct the label column, then run "
-                  f"`marsad retrain --corrections {result['target']}`")
+    result = uncertain_flow(
+        UncertainParams(
+            output=output, target=target, limit=limit, since=since, until=until, needs_review_only=needs_review_only
+        )
+    )
+    console.print(
+        f"wrote {result['articles']} articles to {result['target']}: correct the label column, then run "
+        f"`marsad retrain --corrections {result['target']}`"
+    )
 
 
 @app.command()
 def serve(
-    config: Annotated[Optional[Path], typer.Option(help="YAML with feeds, output, registry, ingest_cron, retrain_cron ...")] = None,
+    config: Annotated[
+        Optional[Path], typer.Option(help="YAML with feeds, output, registry, ingest_cron, retrain_cron ...")
+    ] = None,
     feeds: Annotated[Optional[str], typer.Option(help="Feed list for the scheduled ingest")] = None,
     output: Annotated[Optional[str], typer.Option(help="Output folder of the scheduled ingest")] = None,
     registry: RegistryOpt = None,
@@ -420,8 +470,13 @@ def serve(
     from flows.serve import serve as serve_deployments
 
     values: dict[str, Any] = load_config(config).model_dump() if config else {}
-    for key, value in (("feeds", feeds), ("output", output), ("registry", registry), ("ingest_cron", ingest_cron),
-                       ("retrain_cron", retrain_cron)):
+    for key, value in (
+        ("feeds", feeds),
+        ("output", output),
+        ("registry", registry),
+        ("ingest_cron", ingest_cron),
+        ("retrain_cron", retrain_cron),
+    ):
         if value is not None:
             values[key] = value
     if allow_private_networks:
@@ -429,8 +484,10 @@ def serve(
     try:
         settings = ServeConfig.model_validate(values)
     except ValidationError as exc:
-        fail("serve needs --feeds and --output (or a --config file): " + "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+        fail(
+            "serve needs --feeds and --output (or a --config file): "
+            + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        )
     if not os.environ.get("PREFECT_API_URL"):
         err.print(
             "note: no PREFECT_API_URL is set, so deployments are served on Prefect's ephemeral API: they can be run "
@@ -447,11 +504,18 @@ def stream(
     feeds: Annotated[str, typer.Option(help="YAML feed list, or a folder of feed files")],
     output: Annotated[str, typer.Option(help="Output folder or URI")],
     registry: RegistryOpt = None,
-    poll_interval: Annotated[float, typer.Option(help="Seconds between polls of a feed (per-feed poll_interval wins)")] = 60,
+    poll_interval: Annotated[
+        float, typer.Option(help="Seconds between polls of a feed (per-feed poll_interval wins)")
+    ] = 60,
     window: Annotated[float, typer.Option(help="Seconds per output window (one set of files per window)")] = 60,
-    duration: Annotated[Optional[float], typer.Option(help="Stop after this many seconds (default: run until Ctrl-C)")] = None,
-    inbox: Annotated[Optional[str], typer.Option(help="Folder watched for feed files or JSONL dropped in by others")] = None,
-    dedupe_horizon: Annotated[float, typer.Option(help="Seconds an article id is remembered for de-duplication")] = 7 * 86400,
+    duration: Annotated[
+        Optional[float], typer.Option(help="Stop after this many seconds (default: run until Ctrl-C)")
+    ] = None,
+    inbox: Annotated[
+        Optional[str], typer.Option(help="Folder watched for feed files or JSONL dropped in by others")
+    ] = None,
+    dedupe_horizon: Annotated[float, typer.Option(help="Seconds an article id is remembered for de-duplication")] = 7
+    * 86400,
     allow_private_networks: Annotated[
         bool, typer.Option("--allow-private-networks", help="Allow feeds on loopback/private/link-local addresses")
     ] = False,
@@ -472,17 +536,27 @@ def stream(
         check_output_writable(output)
     except (FeedListError, ModelNotFoundError, ModelRejectedError, OutputNotWritableError) as exc:
         fail(str(exc))
-    settings = StreamSettings(feeds=feed_list, output=output, registry=reg.root, poll_interval=poll_interval,
-                              window=window, duration=duration, inbox=inbox, dedupe_horizon=dedupe_horizon,
-                              allow_private_networks=allow_private_networks or feed_list.allow_private_networks,
-                              beam_args=list(ctx.args))
+    settings = StreamSettings(
+        feeds=feed_list,
+        output=output,
+        registry=reg.root,
+        poll_interval=poll_interval,
+        window=window,
+        duration=duration,
+        inbox=inbox,
+        dedupe_horizon=dedupe_horizon,
+        allow_private_networks=allow_private_networks or feed_list.allow_private_networks,
+        beam_args=list(ctx.args),
+    )
     stop = threading.Event()
     stop_on_signals(stop)
     result = run_stream(settings, stop=stop)
     t = result["totals"]
-    console.print(f"stream {result['run_id']}: {len(result['windows'])} windows, seen {t['seen']}, written {t['written']}, "
-                  f"duplicates {t['duplicate']}, skipped {t['skipped']}, dead letters {t['dead_letter']}; "
-                  f"conservation {'holds' if result['conservation_ok'] else 'DOES NOT HOLD'}")
+    console.print(
+        f"stream {result['run_id']}: {len(result['windows'])} windows, seen {t['seen']}, written {t['written']}, "
+        f"duplicates {t['duplicate']}, skipped {t['skipped']}, dead letters {t['dead_letter']}; "
+        f"conservation {'holds' if result['conservation_ok'] else 'DOES NOT HOLD'}"
+    )
 
 
 @app.command()
@@ -514,8 +588,13 @@ def models(registry: RegistryOpt = None) -> None:
     for version in reg.versions():
         meta = reg.metadata(version)
         test = meta.get("metrics", {}).get("test", {})
-        table.add_row(version, "★" if version == champion else "", f"{test.get('macro_f1', 0):.3f}",
-                      f"{test.get('diplomatic_f1', 0):.3f}", meta.get("created_at", ""))
+        table.add_row(
+            version,
+            "★" if version == champion else "",
+            f"{test.get('macro_f1', 0):.3f}",
+            f"{test.get('diplomatic_f1', 0):.3f}",
+            meta.get("created_at", ""),
+        )
     console.print(table)
 
 

@@ -113,13 +113,29 @@ def run_beam_ingest(params: IngestParams, run_id: str, model_version: str) -> di
 def summary_table(summary: RunSummary) -> list[dict[str, Any]]:
     """Rows of the run-summary table (one per feed, then the total)."""
     rows = [
-        {"feed": f.feed_id, "status": f.status, "seen": f.seen, "written": f.written, "duplicates": f.duplicate,
-         "skipped": f.skipped, "dead letters": f.dead_letter}
+        {
+            "feed": f.feed_id,
+            "status": f.status,
+            "seen": f.seen,
+            "written": f.written,
+            "duplicates": f.duplicate,
+            "skipped": f.skipped,
+            "dead letters": f.dead_letter,
+        }
         for f in summary.feeds
     ]
     t = summary.totals
-    rows.append({"feed": "TOTAL", "status": "", "seen": t["seen"], "written": t["written"], "duplicates": t["duplicate"],
-                 "skipped": t["skipped"], "dead letters": t["dead_letter"]})
+    rows.append(
+        {
+            "feed": "TOTAL",
+            "status": "",
+            "seen": t["seen"],
+            "written": t["written"],
+            "duplicates": t["duplicate"],
+            "skipped": t["skipped"],
+            "dead letters": t["dead_letter"],
+        }
+    )
     return rows
 
 
@@ -138,8 +154,11 @@ def publish_week_summary(output: str) -> None:
     from flows.report import collect, render_markdown
 
     since = (datetime.now(timezone.utc) - timedelta(days=7)).strftime("%Y-%m-%d")
-    create_markdown_artifact(key="ingest-week-summary", markdown=render_markdown(collect(output, since=since)),
-                             description="Articles of the last seven days")
+    create_markdown_artifact(
+        key="ingest-week-summary",
+        markdown=render_markdown(collect(output, since=since)),
+        description="Articles of the last seven days",
+    )
 
 
 @flow(name="ingest", log_prints=False)
@@ -170,8 +189,14 @@ def ingest(params: IngestParams) -> dict[str, Any]:
     totals = summary.totals
     logger.info(
         "run %s: seen %d, written %d, duplicates %d, skipped %d, dead letters %d, feed failures %d; summary %s",
-        run_id, totals["seen"], totals["written"], totals["duplicate"], totals["skipped"], totals["dead_letter"],
-        totals["feed_failed"], path,
+        run_id,
+        totals["seen"],
+        totals["written"],
+        totals["duplicate"],
+        totals["skipped"],
+        totals["dead_letter"],
+        totals["feed_failed"],
+        path,
     )
     if not summary.conservation_ok:
         logger.error("conservation check failed: %s", [f.feed_id for f in summary.feeds if not f.balanced])

@@ -12,7 +12,9 @@ class IngestParams(BaseModel):
 
     feeds: str = Field(description="YAML feed list, or a folder of feed files")
     output: str = Field(description="Output folder or URI (gs://, s3://, hdfs:// with the Beam extra)")
-    registry: str | None = Field(default=None, description="Model registry (default: $MARSAD_REGISTRY or ./var/registry)")
+    registry: str | None = Field(
+        default=None, description="Model registry (default: $MARSAD_REGISTRY or ./var/registry)"
+    )
     model_version: str | None = Field(default=None, description="Model version (default: the champion)")
     runner: str = Field(default="inprocess", description="inprocess, multiprocess, dask, or any Beam runner name")
     beam_args: list[str] = Field(default_factory=list, description="Extra Beam pipeline options, passed through")
@@ -28,8 +30,12 @@ class RetrainParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    registry: str | None = Field(default=None, description="Model registry (default: $MARSAD_REGISTRY or ./var/registry)")
-    data: list[str] = Field(default_factory=list, description="Extra labeled files (JSONL or CSV: id, title, text, label)")
+    registry: str | None = Field(
+        default=None, description="Model registry (default: $MARSAD_REGISTRY or ./var/registry)"
+    )
+    data: list[str] = Field(
+        default_factory=list, description="Extra labeled files (JSONL or CSV: id, title, text, label)"
+    )
     corrections: str | None = Field(default=None, description="Analyst corrections: id → label (JSONL or CSV)")
     articles: str | None = Field(default=None, description="Output folder where corrected article ids are looked up")
     heldout: list[str] = Field(default_factory=list, description="Extra held-out labeled files to evaluate on")

@@ -50,22 +50,46 @@ def reclassify(params: ReclassifyParams) -> dict[str, Any]:
     target = storage.join(params.output, kind)
     existing = storage.match(storage.join(target, "dt=*", "*.avro"))
     if existing and not params.overwrite:
-        raise TargetExistsError(f"{target} already holds {len(existing)} files; pass --overwrite to replace that version")
+        raise TargetExistsError(
+            f"{target} already holds {len(existing)} files; pass --overwrite to replace that version"
+        )
     if existing:
         FileSystems.delete([target])
     files = article_files(params.output, "articles", params.since, params.until)
     run_id = run_id_for_flow()
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     values = run_beam_reclassify(params, files, model_version, run_id)
-    summary = summarize(values, feed_ids=[], run_id=run_id, output=params.output, model_version=model_version,
-                        started_at=started, finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                        kind="reclassify")
+    summary = summarize(
+        values,
+        feed_ids=[],
+        run_id=run_id,
+        output=params.output,
+        model_version=model_version,
+        started_at=started,
+        finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        kind="reclassify",
+    )
     save_summary(summary)
     totals = summary.totals
-    create_table_artifact(key="reclassify-run-summary", table=[{"files": len(files), "read": totals["seen"],
-                          "written": totals["written"], "dead letters": totals["dead_letter"], "target": target}])
-    logger.info("re-scored %d articles from %d files into %s (%d dead letters)", totals["written"], len(files), target,
-                totals["dead_letter"])
+    create_table_artifact(
+        key="reclassify-run-summary",
+        table=[
+            {
+                "files": len(files),
+                "read": totals["seen"],
+                "written": totals["written"],
+                "dead letters": totals["dead_letter"],
+                "target": target,
+            }
+        ],
+    )
+    logger.info(
+        "re-scored %d articles from %d files into %s (%d dead letters)",
+        totals["written"],
+        len(files),
+        target,
+        totals["dead_letter"],
+    )
     result = summary.to_dict()
     result.update({"target": target, "files": len(files), "kind": kind})
     return result

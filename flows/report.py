@@ -39,8 +39,9 @@ class ReportData:
     runs: int = 0
 
 
-def collect(output: str, *, since: str | None = None, until: str | None = None, lowest: int = 20,
-            kind: str = "articles") -> ReportData:
+def collect(
+    output: str, *, since: str | None = None, until: str | None = None, lowest: int = 20, kind: str = "articles"
+) -> ReportData:
     """Gather the report's numbers from an output folder (articles and run summaries)."""
     data = ReportData(output=output)
     bins = [0] * 20
@@ -56,10 +57,18 @@ def collect(output: str, *, since: str | None = None, until: str | None = None, 
         for pair in combinations(countries, 2):
             data.pairs[topic][pair] += 1
         bins[min(int(record["confidence"] * 20), 19)] += 1
-        entry = (-record["confidence"], record["article_id"], {
-            "title": record["title"], "feed_id": record["feed_id"], "topic": topic, "confidence": record["confidence"],
-            "scores": sorted(record["topic_scores"].items(), key=lambda kv: -kv[1])[:3], "url": record.get("url"),
-        })
+        entry = (
+            -record["confidence"],
+            record["article_id"],
+            {
+                "title": record["title"],
+                "feed_id": record["feed_id"],
+                "topic": topic,
+                "confidence": record["confidence"],
+                "scores": sorted(record["topic_scores"].items(), key=lambda kv: -kv[1])[:3],
+                "url": record.get("url"),
+            },
+        )
         if len(data.lowest) < lowest:
             heapq.heappush(data.lowest, entry)
         elif entry > data.lowest[0]:
@@ -140,41 +149,66 @@ def feed_rows(data: ReportData) -> list[list[Any]]:
     rows = []
     for feed_id, c in sorted(data.feeds.items()):
         seen = c["seen"] or 0
-        rows.append([feed_id, seen, c["written"], c["duplicate"], _rate(c["duplicate"], seen), c["dead_letter"],
-                     _rate(c["dead_letter"], seen), c["feed_failed"]])
+        rows.append(
+            [
+                feed_id,
+                seen,
+                c["written"],
+                c["duplicate"],
+                _rate(c["duplicate"], seen),
+                c["dead_letter"],
+                _rate(c["dead_letter"], seen),
+                c["feed_failed"],
+            ]
+        )
     return rows
 
 
 def render_html(data: ReportData, images: dict[str, str]) -> str:
     """The self-contained HTML page."""
-    pair_rows = [[topic, f"{a} – {b}", n] for topic in load_taxonomy().ids
-                 for (a, b), n in data.pairs.get(topic, Counter()).most_common(5)]
+    pair_rows = [
+        [topic, f"{a} – {b}", n]
+        for topic in load_taxonomy().ids
+        for (a, b), n in data.pairs.get(topic, Counter()).most_common(5)
+    ]
     lowest = sorted(data.lowest, reverse=True)
-    low_rows = [[f"{e['confidence']:.3f}", e["topic"], e["feed_id"], e["title"],
-                 ", ".join(f"{t} {p:.2f}" for t, p in e["scores"])] for _, _, e in lowest]
+    low_rows = [
+        [
+            f"{e['confidence']:.3f}",
+            e["topic"],
+            e["feed_id"],
+            e["title"],
+            ", ".join(f"{t} {p:.2f}" for t, p in e["scores"]),
+        ]
+        for _, _, e in lowest
+    ]
     topic_rows = [[t, load_taxonomy()[t].en, load_taxonomy()[t].ar, data.topics.get(t, 0)] for t in load_taxonomy().ids]
-    feed_table = _table(["feed", "seen", "written", "duplicates", "dup. rate", "dead letters", "dead-letter rate",
-                         "feed failures"], feed_rows(data))
+    feed_table = _table(
+        ["feed", "seen", "written", "duplicates", "dup. rate", "dead letters", "dead-letter rate", "feed failures"],
+        feed_rows(data),
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Marsad report</title>
 <style>
 body{{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}}
-table{{border-collapse:collapse;margin:0.5em 0 1.5em}}td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px;text-align:start}}
+table{{border-collapse:collapse;margin:0.5em 0 1.5em}}
+td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px;text-align:start}}
 th{{background:#f3f3f3}}img{{max-width:100%}}td:nth-child(4){{unicode-bidi:plaintext}}
 </style></head>
 <body>
 <h1>Marsad report</h1>
 <p>{data.articles} articles in <code>{escape(data.output)}</code>; {data.runs} runs.</p>
-<h2>Articles per topic per day</h2><img class="chart" alt="articles per topic per day" src="{images['per_day']}">
+<h2>Articles per topic per day</h2><img class="chart" alt="articles per topic per day" src="{images["per_day"]}">
 {_table(["topic", "English", "Arabic", "articles"], topic_rows)}
 <h2>Top country pairs per topic</h2>{_table(["topic", "pair", "articles"], pair_rows)}
-<h2>Organizations</h2><img class="chart" alt="organizations" src="{images['organizations']}">
-<h2>Confidence</h2><img class="chart" alt="confidence histogram" src="{images['confidence']}">
+<h2>Organizations</h2><img class="chart" alt="organizations" src="{images["organizations"]}">
+<h2>Confidence</h2><img class="chart" alt="confidence histogram" src="{images["confidence"]}">
 <h2>Feeds: duplicates and dead letters</h2>{feed_table}
 <h2>Lowest-confidence articles</h2>{_table(["confidence", "topic", "feed", "title", "top scores"], low_rows)}
 <script>
 window.addEventListener("load", function () {{
-  var ok = Array.prototype.filter.call(document.querySelectorAll("img.chart"), function (i) {{ return i.naturalWidth > 0; }});
+  var charts = document.querySelectorAll("img.chart");
+  var ok = Array.prototype.filter.call(charts, function (i) {{ return i.naturalWidth > 0; }});
   document.body.setAttribute("data-charts-loaded", String(ok.length));
 }});
 </script>
@@ -186,11 +220,19 @@ def render_markdown(data: ReportData) -> str:
     """A short markdown summary of the same numbers (for Prefect artifacts)."""
     lines = [f"# Marsad: {data.articles} articles in {data.output}", "", "| topic | articles |", "|---|---:|"]
     lines += [f"| {t} | {data.topics.get(t, 0)} |" for t in load_taxonomy().ids]
-    lines += ["", "Top countries: " + ", ".join(f"{c} ({n})" for c, n in data.countries.most_common(10)),
-              "", "Top organizations: " + ", ".join(f"{o} ({n})" for o, n in data.organizations.most_common(10)), "",
-              "| feed | seen | written | duplicates | dead letters |", "|---|---:|---:|---:|---:|"]
-    lines += [f"| {fid} | {c['seen']} | {c['written']} | {c['duplicate']} | {c['dead_letter']} |"
-              for fid, c in sorted(data.feeds.items())]
+    lines += [
+        "",
+        "Top countries: " + ", ".join(f"{c} ({n})" for c, n in data.countries.most_common(10)),
+        "",
+        "Top organizations: " + ", ".join(f"{o} ({n})" for o, n in data.organizations.most_common(10)),
+        "",
+        "| feed | seen | written | duplicates | dead letters |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {fid} | {c['seen']} | {c['written']} | {c['duplicate']} | {c['dead_letter']} |"
+        for fid, c in sorted(data.feeds.items())
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -11,7 +11,15 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from flows.params import RetrainParams
-from models.corpus import LabeledDataError, LabeledItem, item_from_row, load_corpus, load_heldout, read_labeled, read_rows
+from models.corpus import (
+    LabeledDataError,
+    LabeledItem,
+    item_from_row,
+    load_corpus,
+    load_heldout,
+    read_labeled,
+    read_rows,
+)
 from models.evaluate import plot_confusion
 from models.promotion import Decision, decide
 from models.registry import Registry
@@ -35,7 +43,9 @@ def corrected_items(path: str, articles: str | None) -> list[LabeledItem]:
             row = bare.pop(record["article_id"], None)
             if row is not None:
                 text = "\n".join(t for t in (record["summary"], record.get("body")) if t)
-                items.append(item_from_row({**row, "title": record["title"], "text": text}, f"{path}:{record['article_id']}"))
+                items.append(
+                    item_from_row({**row, "title": record["title"], "text": text}, f"{path}:{record['article_id']}")
+                )
         if bare:
             raise LabeledDataError(f"{path}: article ids not found in {articles}: {', '.join(sorted(bare)[:5])}")
     return items
@@ -45,19 +55,34 @@ def _metrics_table(candidate: dict[str, Any], champion: dict[str, Any] | None) -
     lines = []
     for name, cand in candidate.items():
         champ = (champion or {}).get(name)
-        lines += [f"### {name} ({cand['n']} items)", "", "| topic | candidate F1 | champion F1 | support |", "|---|---:|---:|---:|"]
+        lines += [
+            f"### {name} ({cand['n']} items)",
+            "",
+            "| topic | candidate F1 | champion F1 | support |",
+            "|---|---:|---:|---:|",
+        ]
         for topic, m in cand["per_topic"].items():
             before = f"{champ['per_topic'][topic]['f1']:.3f}" if champ else "–"
             lines.append(f"| {topic} | {m['f1']:.3f} | {before} | {m['support']} |")
         before_macro = f"{champ['macro_f1']:.4f}" if champ else "–"
-        lines += [f"| **macro-F1** | **{cand['macro_f1']:.4f}** | {before_macro} | |",
-                  f"| diplomatic-vs-other F1 | {cand['diplomatic_f1']:.4f} | "
-                  f"{champ['diplomatic_f1']:.4f} |  |" if champ else f"| diplomatic-vs-other F1 | {cand['diplomatic_f1']:.4f} | – | |", ""]
+        lines += [
+            f"| **macro-F1** | **{cand['macro_f1']:.4f}** | {before_macro} | |",
+            f"| diplomatic-vs-other F1 | {cand['diplomatic_f1']:.4f} | {champ['diplomatic_f1']:.4f} |  |"
+            if champ
+            else f"| diplomatic-vs-other F1 | {cand['diplomatic_f1']:.4f} | – | |",
+            "",
+        ]
     return "\n".join(lines)
 
 
-def decision_markdown(candidate_version: str, champion_version: str | None, decision: Decision,
-                      candidate: dict[str, Any], champion: dict[str, Any] | None, confusion_png: bytes) -> str:
+def decision_markdown(
+    candidate_version: str,
+    champion_version: str | None,
+    decision: Decision,
+    candidate: dict[str, Any],
+    champion: dict[str, Any] | None,
+    confusion_png: bytes,
+) -> str:
     """The markdown explaining a promotion decision (also stored next to the candidate in the registry)."""
     verdict = "PROMOTED to champion" if decision.promote else "REJECTED (stays in the registry, not champion)"
     image = base64.b64encode(confusion_png).decode("ascii")
@@ -108,18 +133,23 @@ def retrain(params: RetrainParams) -> dict[str, Any]:
     if champion_version:
         champion = registry.load(champion_version)
         champion_metrics = evaluate_on(champion.pipeline, evaluation_sets(items, heldout))
-    decision = decide(result.metrics, champion_metrics, macro_tolerance=params.macro_tolerance,
-                      topic_tolerance=params.topic_tolerance)
+    decision = decide(
+        result.metrics, champion_metrics, macro_tolerance=params.macro_tolerance, topic_tolerance=params.topic_tolerance
+    )
     if decision.promote:
         registry.set_champion(result.version)
     with tempfile.TemporaryDirectory() as tmp:
         png = Path(tmp) / "cm.png"
         plot_confusion(result.metrics["test"], png, title=f"Candidate {result.version}: test split")
-        markdown = decision_markdown(result.version, champion_version, decision, result.metrics, champion_metrics,
-                                     png.read_bytes())
+        markdown = decision_markdown(
+            result.version, champion_version, decision, result.metrics, champion_metrics, png.read_bytes()
+        )
     registry.save_file(result.version, "promotion.md", markdown.encode("utf-8"))
-    create_markdown_artifact(key="retrain-decision", markdown=markdown,
-                             description=f"Candidate {result.version}: {'promoted' if decision.promote else 'rejected'}")
+    create_markdown_artifact(
+        key="retrain-decision",
+        markdown=markdown,
+        description=f"Candidate {result.version}: {'promoted' if decision.promote else 'rejected'}",
+    )
     for reason in decision.reasons:
         logger.info("gate: %s", reason)
     logger.info("candidate %s %s", result.version, "promoted" if decision.promote else "rejected")
@@ -129,7 +159,11 @@ def retrain(params: RetrainParams) -> dict[str, Any]:
         "reasons": list(decision.reasons),
         "champion_before": champion_version,
         "champion_after": registry.champion(),
-        "candidate_metrics": {k: {"macro_f1": v["macro_f1"], "diplomatic_f1": v["diplomatic_f1"]} for k, v in result.metrics.items()},
-        "champion_metrics": {k: {"macro_f1": v["macro_f1"], "diplomatic_f1": v["diplomatic_f1"]}
-                             for k, v in (champion_metrics or {}).items()},
+        "candidate_metrics": {
+            k: {"macro_f1": v["macro_f1"], "diplomatic_f1": v["diplomatic_f1"]} for k, v in result.metrics.items()
+        },
+        "champion_metrics": {
+            k: {"macro_f1": v["macro_f1"], "diplomatic_f1": v["diplomatic_f1"]}
+            for k, v in (champion_metrics or {}).items()
+        },
     }

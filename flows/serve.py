@@ -48,10 +48,16 @@ def deployments(config: ServeConfig) -> list[Any]:
     from prefect.schedules import Cron
 
     one_at_a_time = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
-    ingest_params = IngestParams(feeds=config.feeds, output=config.output, registry=config.registry,
-                                 runner=config.runner, allow_private_networks=config.allow_private_networks)
-    retrain_params = RetrainParams(registry=config.registry, data=config.retrain_data, corrections=config.corrections,
-                                   articles=config.output)
+    ingest_params = IngestParams(
+        feeds=config.feeds,
+        output=config.output,
+        registry=config.registry,
+        runner=config.runner,
+        allow_private_networks=config.allow_private_networks,
+    )
+    retrain_params = RetrainParams(
+        registry=config.registry, data=config.retrain_data, corrections=config.corrections, articles=config.output
+    )
     return [
         ingest.to_deployment(
             name="marsad-ingest",
@@ -73,8 +79,14 @@ def deployments(config: ServeConfig) -> list[Any]:
         ),
         stream.to_deployment(
             name="marsad-stream",
-            parameters={"params": StreamParams(feeds=config.feeds, output=config.output, registry=config.registry,
-                                               allow_private_networks=config.allow_private_networks).model_dump()},
+            parameters={
+                "params": StreamParams(
+                    feeds=config.feeds,
+                    output=config.output,
+                    registry=config.registry,
+                    allow_private_networks=config.allow_private_networks,
+                ).model_dump()
+            },
             concurrency_limit=one_at_a_time,
             tags=["marsad", "stream"],
             entrypoint_type=EntrypointType.MODULE_PATH,

@@ -30,8 +30,20 @@ class StreamParams(BaseModel):
 
 def command(params: StreamParams) -> list[str]:
     """The ``marsad stream`` command line for these parameters."""
-    cmd = [sys.executable, "-m", "flows.cli", "stream", "--feeds", params.feeds, "--output", params.output,
-           "--poll-interval", str(params.poll_interval), "--window", str(params.window)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "flows.cli",
+        "stream",
+        "--feeds",
+        params.feeds,
+        "--output",
+        params.output,
+        "--poll-interval",
+        str(params.poll_interval),
+        "--window",
+        str(params.window),
+    ]
     for flag, value in (("--registry", params.registry), ("--duration", params.duration), ("--inbox", params.inbox)):
         if value is not None:
             cmd += [flag, str(value)]

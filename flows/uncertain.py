@@ -65,7 +65,14 @@ def uncertain(params: UncertainParams) -> dict[str, Any]:
     """Export the least confident articles of a date range for labeling; returns what was written."""
     rows = [labeling_row(r) for r in least_confident(params)]
     write_labeling_file(rows, params.target)
-    get_run_logger().info("wrote %d articles for labeling to %s (edit the label column, then `marsad retrain "
-                          "--corrections %s`)", len(rows), params.target, params.target)
-    return {"target": params.target, "articles": len(rows),
-            "max_confidence": max((r["confidence"] for r in rows), default=None)}
+    get_run_logger().info(
+        "wrote %d articles for labeling to %s (edit the label column, then `marsad retrain --corrections %s`)",
+        len(rows),
+        params.target,
+        params.target,
+    )
+    return {
+        "target": params.target,
+        "articles": len(rows),
+        "max_confidence": max((r["confidence"] for r in rows), default=None),
+    }

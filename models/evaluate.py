@@ -46,8 +46,12 @@ def metrics_from_labels(gold: Sequence[str], pred: Sequence[str], topics: Sequen
         "macro_f1": round(float(f1_score(gold, pred, labels=present, average="macro", zero_division=0)), 4),
         "diplomatic_f1": round(float(f1_score(gold_dip, pred_dip, zero_division=0)), 4),
         "per_topic": {
-            t: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4), "f1": round(float(f[i]), 4),
-                "support": int(s[i])}
+            t: {
+                "precision": round(float(p[i]), 4),
+                "recall": round(float(r[i]), 4),
+                "f1": round(float(f[i]), 4),
+                "support": int(s[i]),
+            }
             for i, t in enumerate(topics)
         },
         "labels": list(topics),
@@ -102,8 +106,15 @@ def plot_confusion(metrics: dict[str, Any], path: str | Path, title: str = "Conf
     for i in range(len(labels)):
         for j in range(len(labels)):
             if counts[i, j]:
-                ax.text(j, i, int(counts[i, j]), ha="center", va="center", fontsize=7,
-                        color="white" if norm[i, j] > 0.5 else "black")
+                ax.text(
+                    j,
+                    i,
+                    int(counts[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if norm[i, j] > 0.5 else "black",
+                )
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -46,7 +46,10 @@ def decide(
                 f"(tolerance {macro_tolerance})"
             )
         else:
-            reasons.append(f"{name}: macro-F1 {cand['macro_f1']:.4f} vs champion {champ['macro_f1']:.4f} ({delta:+.4f}), within tolerance")
+            reasons.append(
+                f"{name}: macro-F1 {cand['macro_f1']:.4f} vs champion {champ['macro_f1']:.4f} ({delta:+.4f}), "
+                "within tolerance"
+            )
         for topic, m in cand["per_topic"].items():
             before = champ["per_topic"].get(topic, {})
             if not before.get("support"):
@@ -54,5 +57,8 @@ def decide(
             drop = before["f1"] - m["f1"]
             if drop > topic_tolerance:
                 ok = False
-                reasons.append(f"{name}: {topic} F1 falls by {drop:.3f} ({before['f1']:.3f} → {m['f1']:.3f}), over {topic_tolerance}")
+                reasons.append(
+                    f"{name}: {topic} F1 falls by {drop:.3f} ({before['f1']:.3f} → {m['f1']:.3f}), "
+                    f"over {topic_tolerance}"
+                )
     return Decision(ok, tuple(reasons))

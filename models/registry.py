@@ -23,9 +23,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 import skops.io as sio
-from pipelines import storage
 
 from models.taxonomy import load_taxonomy
+from pipelines import storage
 
 DEFAULT_REGISTRY = "var/registry"
 ARTIFACT = "model.skops"
@@ -163,7 +163,9 @@ class Registry:
         for name, data in (files or {}).items():
             self.save_file(version, name, data)
         # The metadata file is written last: a version exists only once everything it describes is in place.
-        storage.write_atomic(self.path(version, METADATA), json.dumps(meta, indent=2, ensure_ascii=False).encode("utf-8"))
+        storage.write_atomic(
+            self.path(version, METADATA), json.dumps(meta, indent=2, ensure_ascii=False).encode("utf-8")
+        )
         return str(version)
 
     def save_file(self, version: str, name: str, data: bytes) -> None:
@@ -227,4 +229,3 @@ def check_compatible(meta: dict[str, Any]) -> None:
             f"model {version} was saved with scikit-learn {trained}, this environment has {running}; "
             "retrain with `marsad train` (loading across versions can change predictions)"
         )
-

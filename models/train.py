@@ -130,7 +130,8 @@ def model_card(version: str, metadata: dict[str, Any]) -> str:
         parts += [
             "",
             "## Held-out set",
-            "Feed-like items written apart from the corpus (half `other`, a fifth conflict), never trained or tuned on.",
+            "Feed-like items written apart from the corpus (half `other`, a fifth conflict), "
+            "never trained or tuned on.",
             "",
             format_report(metadata["metrics"]["heldout"]),
         ]

@@ -43,11 +43,15 @@ class MarsadOptions(PipelineOptions):  # type: ignore[misc]
             "--fetch_timeout", type=float, default=FetchLimits.total_timeout, help="Seconds allowed for one fetch"
         )
         parser.add_argument(
-            "--backoff_base", type=float, default=FetchLimits.backoff_base,
+            "--backoff_base",
+            type=float,
+            default=FetchLimits.backoff_base,
             help="Seconds a failing feed is skipped after its first failure (doubling per further failure)",
         )
         parser.add_argument(
-            "--dedupe_horizon", type=float, default=None,
+            "--dedupe_horizon",
+            type=float,
+            default=None,
             help="Only articles written in the last N seconds count as seen (default: everything ever written)",
         )
         parser.add_argument("--shards", type=int, default=1, help="Avro files per date partition")
@@ -81,8 +85,11 @@ def resolve_runner(name: str | None) -> str:
 
 
 class _BeamNoise(logging.Filter):
-    """Drops two harmless Beam warnings that otherwise repeat for every job: tagged outputs declared without type
-    hints, and the in-process runner's note that it cannot read memory usage on this platform."""
+    """Drops two harmless Beam warnings that otherwise repeat for every job.
+
+    They are: tagged outputs declared without type hints, and the in-process runner's note that it cannot read
+    memory usage on this platform.
+    """
 
     NOISE = ("requested in with_outputs() but not declared", "Resource module is not available")
 

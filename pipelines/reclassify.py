@@ -26,8 +26,9 @@ def versioned_kind(model_version: str) -> str:
 
 def build(p: beam.Pipeline, options: MarsadOptions, files: list[str]) -> dict[str, beam.PCollection]:
     """Compose the reclassification job over the given article files."""
-    handler = TopicModelHandler(options.registry or default_registry(), options.model_version,
-                                max_batch_size=options.batch_size)
+    handler = TopicModelHandler(
+        options.registry or default_registry(), options.model_version, max_batch_size=options.batch_size
+    )
     articles = p | "ListFiles" >> beam.Create(files) | "ReadWrittenArticles" >> ReadWrittenArticles()
     classified = articles | "ClassifyTopic" >> ClassifyTopic(handler)
     tagged = classified["classified"] | "TagActors" >> TagActors()

@@ -106,8 +106,11 @@ def _fetch_to_readable(output: str, tag: str) -> float | None:
     return None if worst is None else round(worst, 2)
 
 
-def run_stream(settings: StreamSettings, stop: threading.Event | None = None,
-               on_window: Callable[[WindowReport], None] | None = None) -> dict[str, Any]:
+def run_stream(
+    settings: StreamSettings,
+    stop: threading.Event | None = None,
+    on_window: Callable[[WindowReport], None] | None = None,
+) -> dict[str, Any]:
     """Poll and write window after window until ``duration`` passes or ``stop`` is set; returns the totals.
 
     A stop request lets the window in progress finish and write its files (nothing is left half done).
@@ -126,8 +129,11 @@ def run_stream(settings: StreamSettings, stop: threading.Event | None = None,
         if stop.wait(max(0.0, tick - time.time())):
             break
         now = time.time()
-        due = [f for f in settings.feeds.enabled
-               if now - last_polled.get(f.id, float("-inf")) >= (f.poll_interval or settings.poll_interval) - 0.5]
+        due = [
+            f
+            for f in settings.feeds.enabled
+            if now - last_polled.get(f.id, float("-inf")) >= (f.poll_interval or settings.poll_interval) - 0.5
+        ]
         for feed in due:
             last_polled[feed.id] = now
         dropped = inbox.new_feeds()
@@ -135,9 +141,15 @@ def run_stream(settings: StreamSettings, stop: threading.Event | None = None,
         values: dict[str, int] = {}
         if due or dropped:
             argv = [
-                f"--output={settings.output}", f"--registry={settings.registry}", f"--model_version={model_version}",
-                f"--run_id={session}", f"--batch={index}", f"--backoff_base={settings.poll_interval}",
-                f"--dedupe_horizon={settings.dedupe_horizon}", "--runner=FnApiRunner", *settings.beam_args,
+                f"--output={settings.output}",
+                f"--registry={settings.registry}",
+                f"--model_version={model_version}",
+                f"--run_id={session}",
+                f"--batch={index}",
+                f"--backoff_base={settings.poll_interval}",
+                f"--dedupe_horizon={settings.dedupe_horizon}",
+                "--runner=FnApiRunner",
+                *settings.beam_args,
             ]
             if settings.allow_private_networks:
                 argv.append("--allow_private_networks")
@@ -147,29 +159,48 @@ def run_stream(settings: StreamSettings, stop: threading.Event | None = None,
             totals[key] = totals.get(key, 0) + value
         tag = f"{session}-b{index:03d}"
         report = WindowReport(
-            index=index, started=tick, seconds=round(time.time() - now, 2), model_version=model_version,
-            feeds=len(due), inbox_files=len(dropped),
+            index=index,
+            started=tick,
+            seconds=round(time.time() - now, 2),
+            model_version=model_version,
+            feeds=len(due),
+            inbox_files=len(dropped),
             counts={o: _sum(values, o) for o in ("seen", "written", "duplicate", "skipped", "dead_letter")},
             fetch_to_readable_max_s=_fetch_to_readable(settings.output, tag) if _sum(values, "written") else None,
         )
         windows.append(report)
-        LOG.info("window %d: %d feeds, %d inbox files, model %s, %s, fetch→readable max %s s, took %.1f s",
-                 index, report.feeds, report.inbox_files, model_version, report.counts,
-                 report.fetch_to_readable_max_s, report.seconds)
+        LOG.info(
+            "window %d: %d feeds, %d inbox files, model %s, %s, fetch→readable max %s s, took %.1f s",
+            index,
+            report.feeds,
+            report.inbox_files,
+            model_version,
+            report.counts,
+            report.fetch_to_readable_max_s,
+            report.seconds,
+        )
         if on_window:
             on_window(report)
         index += 1
         if settings.duration is not None and time.time() >= started + settings.duration:
             break
-    summary = summarize(totals, feed_ids=[f.id for f in settings.feeds.enabled], run_id=session,
-                        output=settings.output, model_version=windows[-1].model_version if windows else "",
-                        started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-                        finished_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), kind="stream")
+    summary = summarize(
+        totals,
+        feed_ids=[f.id for f in settings.feeds.enabled],
+        run_id=session,
+        output=settings.output,
+        model_version=windows[-1].model_version if windows else "",
+        started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        finished_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        kind="stream",
+    )
     save_summary(summary)
     result = summary.to_dict()
     result["windows"] = [w.__dict__ for w in windows]
-    storage.write_atomic(storage.join(settings.output, "runs", "windows", f"{session}.json"),
-                         json.dumps(result["windows"], indent=1).encode("utf-8"))
+    storage.write_atomic(
+        storage.join(settings.output, "runs", "windows", f"{session}.json"),
+        json.dumps(result["windows"], indent=1).encode("utf-8"),
+    )
     return result
 
 

@@ -96,8 +96,15 @@ def counters(result: PipelineResult) -> dict[str, int]:
 
 
 def summarize(
-    values: dict[str, int], *, feed_ids: list[str], run_id: str, output: str, model_version: str, started_at: str,
-    finished_at: str, kind: str = "ingest",
+    values: dict[str, int],
+    *,
+    feed_ids: list[str],
+    run_id: str,
+    output: str,
+    model_version: str,
+    started_at: str,
+    finished_at: str,
+    kind: str = "ingest",
 ) -> RunSummary:
     """Build the summary of a run from its counter values."""
     feeds = {fid: FeedCounts(feed_id=fid) for fid in feed_ids}

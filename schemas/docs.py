@@ -90,12 +90,20 @@ def render() -> str:
     parts = [INTRO]
     for name in schemas.RECORD_TYPES:
         raw = schemas.raw_schema(name)
-        parts += [f"## `{name}` (schema version {schemas.current_version()})", "", raw["doc"], "",
-                  "| field | type | default | since | description |", "|---|---|---|---:|---|"]
+        parts += [
+            f"## `{name}` (schema version {schemas.current_version()})",
+            "",
+            raw["doc"],
+            "",
+            "| field | type | default | since | description |",
+            "|---|---|---|---:|---|",
+        ]
         for field in raw["fields"]:
             default = json.dumps(field["default"]) if "default" in field else ""
             doc = field["doc"].replace("|", "\\|")
-            parts.append(f"| `{field['name']}` | {_type(field['type'])} | {default} | {_added_in(name, field['name'])} | {doc} |")
+            parts.append(
+                f"| `{field['name']}` | {_type(field['type'])} | {default} | {_added_in(name, field['name'])} | {doc} |"
+            )
         parts.append("")
     parts.append(READING)
     return "\n".join(parts)

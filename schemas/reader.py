@@ -126,7 +126,9 @@ def to_dataframe(path: str, **filters: Any) -> Any:
 
     from models.taxonomy import load_taxonomy
 
-    frame = pd.DataFrame.from_records(list(read_articles(path, **filters)), columns=schemas.field_names(schemas.ARTICLE))
+    frame = pd.DataFrame.from_records(
+        list(read_articles(path, **filters)), columns=schemas.field_names(schemas.ARTICLE)
+    )
     for column in ("published_at", "fetched_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
     frame["topic"] = pd.Categorical(frame["topic"], categories=list(load_taxonomy().ids))

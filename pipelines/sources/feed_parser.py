@@ -30,7 +30,9 @@ MAX_TITLE_CHARS = 1_000
 MAX_SUMMARY_CHARS = 20_000
 MAX_BODY_CHARS = 100_000
 _DECLARED = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-_TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|yclid|mc_cid|mc_eid|ref|ref_src|cmpid|at_medium|at_campaign|ocid)$", re.I)
+_TRACKING = re.compile(
+    r"^(utm_.*|fbclid|gclid|yclid|mc_cid|mc_eid|ref|ref_src|cmpid|at_medium|at_campaign|ocid)$", re.I
+)
 _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]")
 
@@ -94,7 +96,9 @@ def check_safe_xml(text: str) -> None:
     try:
         safe_fromstring(text.encode("utf-8"), forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise FeedRejected("unsafe_xml", f"feed declares entities or external references ({type(exc).__name__})") from exc
+        raise FeedRejected(
+            "unsafe_xml", f"feed declares entities or external references ({type(exc).__name__})"
+        ) from exc
     except Exception:  # noqa: BLE001 (malformed XML is handled by feedparser's lenient parser below)
         if "<!ENTITY" in text:
             raise FeedRejected("unsafe_xml", "feed declares XML entities") from None
@@ -160,7 +164,9 @@ def canonical_url(url: str | None) -> str | None:
         host = host[:-4]
     if host.startswith("www."):
         host = host[4:]
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)))
+    query = urlencode(
+        sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k))
+    )
     path = parts.path.rstrip("/") or "/"
     return urlunsplit(("https", host, path, query, ""))
 
@@ -247,10 +253,11 @@ def parse_document(content: bytes, content_type: str = "") -> tuple[list[ParsedE
     return entries, bool(parsed.get("bozo"))
 
 
-
 def parse_jsonl(text: str) -> list[ParsedEntry]:
-    """Entries from JSON Lines (``id``, ``title``, ``text``/``summary``, ``url``, ``published`` ISO 8601), as other
-    systems drop them into a watched inbox. A line that is not a JSON object becomes an empty entry (a dead letter).
+    """Entries from JSON Lines, as other systems drop them into a watched inbox.
+
+    Each line holds ``id``, ``title``, ``text`` (or ``summary``), ``url`` and ``published`` (ISO 8601). A line that
+    is not a JSON object becomes an empty entry (a dead letter).
     """
     from datetime import datetime, timezone
 
@@ -281,6 +288,16 @@ def parse_jsonl(text: str) -> list[ParsedEntry]:
         url = str(row["url"]) if row.get("url") else None
         if url is None:
             flags.append("no_link")
-        entries.append(ParsedEntry(title, summary, None, url, str(row.get("id") or url or "") or None, published,
-                                   tuple(flags), {k: row.get(k) for k in ("id", "title", "url") if row.get(k)}))
+        entries.append(
+            ParsedEntry(
+                title,
+                summary,
+                None,
+                url,
+                str(row.get("id") or url or "") or None,
+                published,
+                tuple(flags),
+                {k: row.get(k) for k in ("id", "title", "url") if row.get(k)},
+            )
+        )
     return entries

@@ -131,8 +131,14 @@ def fetch(
         try:
             with client.stream("GET", current, headers=headers) as response:
                 if response.status_code == 304:
-                    return FetchResponse(url=current, status=304, content=b"", etag=etag, last_modified=last_modified,
-                                         redirects=tuple(hops))
+                    return FetchResponse(
+                        url=current,
+                        status=304,
+                        content=b"",
+                        etag=etag,
+                        last_modified=last_modified,
+                        redirects=tuple(hops),
+                    )
                 if response.status_code in _REDIRECTS and response.headers.get("location"):
                     hops.append(current)
                     current = urljoin(current, response.headers["location"])
@@ -144,10 +150,15 @@ def fetch(
                         transient=response.status_code >= 500 or response.status_code == 429,
                     )
                 declared = response.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > limits.max_bytes and not response.headers.get(
-                    "content-encoding"
+                if (
+                    declared
+                    and declared.isdigit()
+                    and int(declared) > limits.max_bytes
+                    and not response.headers.get("content-encoding")
                 ):
-                    raise FetchError("too_large", f"{current} declares {declared} bytes, over the {limits.max_bytes} limit")
+                    raise FetchError(
+                        "too_large", f"{current} declares {declared} bytes, over the {limits.max_bytes} limit"
+                    )
                 body = bytearray()
                 for chunk in response.iter_bytes():
                     body.extend(chunk)

@@ -95,9 +95,11 @@ class ClassifyTopic(beam.PTransform):  # type: ignore[misc]
         self.model_updates = model_updates
 
     def expand(self, articles: beam.PCollection) -> dict[str, beam.PCollection]:
-        main, other = articles | "RunInference" >> RunInference(
-            self.handler, model_metadata_pcoll=self.model_updates
-        ).with_exception_handling()
+        main, other = (
+            articles
+            | "RunInference"
+            >> RunInference(self.handler, model_metadata_pcoll=self.model_updates).with_exception_handling()
+        )
         classified = main | "ToClassified" >> beam.Map(to_classified)
         # RunInference reports a failed *batch*; ToFailures turns every article in it into its own dead letter.
         failed = other.failed_inferences | "InferenceErrors" >> ToFailures("classify")

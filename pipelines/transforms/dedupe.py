@@ -26,7 +26,12 @@ _KEYS_SCHEMA = fastavro.parse_schema(
 
 
 _DEAD_LETTER_IDS = fastavro.parse_schema(
-    {"type": "record", "name": "DeadLetter", "namespace": "marsad", "fields": [{"name": "dead_letter_id", "type": "string"}]}
+    {
+        "type": "record",
+        "name": "DeadLetter",
+        "namespace": "marsad",
+        "fields": [{"name": "dead_letter_id", "type": "string"}],
+    }
 )
 
 
@@ -58,7 +63,9 @@ def read_written_keys(path: str) -> Iterator[tuple[str, str]]:
 
 def _first(candidates: list[Article]) -> Article:
     # The earliest published copy wins (the likely original); ties break on feed and item, so runs agree.
-    return min(candidates, key=lambda a: (a.published_at or 2**62, a.fetched_at, a.feed_id, a.item_key or "", a.url or ""))
+    return min(
+        candidates, key=lambda a: (a.published_at or 2**62, a.fetched_at, a.feed_id, a.item_key or "", a.url or "")
+    )
 
 
 class _KeepFirstFn(beam.DoFn):  # type: ignore[misc]
@@ -82,11 +89,18 @@ class _KeepFirstFn(beam.DoFn):  # type: ignore[misc]
 
 
 class ReadWrittenKeys(beam.PTransform):  # type: ignore[misc]
-    """Keys of the records already written under ``pattern`` (files of this job itself and, with a horizon, files
-    older than it excluded), as ``(kind, key)`` pairs produced by ``read_keys(path)``."""
+    """Keys of the records already written under ``pattern``, as ``(kind, key)`` pairs from ``read_keys(path)``.
 
-    def __init__(self, pattern: str | None, read_keys: Callable[[str], Iterator[tuple[str, str]]],
-                 file_tag: str | None, horizon: float | None) -> None:
+    Files of this job itself, and with a horizon files older than it, are left out.
+    """
+
+    def __init__(
+        self,
+        pattern: str | None,
+        read_keys: Callable[[str], Iterator[tuple[str, str]]],
+        file_tag: str | None,
+        horizon: float | None,
+    ) -> None:
         super().__init__()
         self.pattern, self.read_keys, self.file_tag, self.horizon = pattern, read_keys, file_tag, horizon
 
@@ -96,7 +110,8 @@ class ReadWrittenKeys(beam.PTransform):  # type: ignore[misc]
         return (
             begin
             | "FilesPattern" >> beam.Create([self.pattern] if self.pattern else [])
-            | "ListFiles" >> beam.FlatMap(lambda pattern: [p for p in storage.match(pattern, since) if not own or own not in p])
+            | "ListFiles"
+            >> beam.FlatMap(lambda pattern: [p for p in storage.match(pattern, since) if not own or own not in p])
             | "SpreadFiles" >> beam.Reshuffle()
             | "ReadKeys" >> beam.FlatMap(self.read_keys)
         )
@@ -126,7 +141,9 @@ class DropDuplicates(beam.PTransform):  # type: ignore[misc]
             pattern, read_written_keys, self.file_tag, self.horizon
         )
         written_ids = written | "WrittenIds" >> beam.FlatMap(lambda kv: [(kv[1], None)] if kv[0] == "id" else [])
-        written_hashes = written | "WrittenHashes" >> beam.FlatMap(lambda kv: [(kv[1], None)] if kv[0] == "hash" else [])
+        written_hashes = written | "WrittenHashes" >> beam.FlatMap(
+            lambda kv: [(kv[1], None)] if kv[0] == "hash" else []
+        )
 
         by_url = (
             {"new": articles | "KeyById" >> beam.Map(lambda a: (a.article_id, a)), "old": written_ids}
@@ -167,8 +184,10 @@ class DropRepeatedFailures(beam.PTransform):  # type: ignore[misc]
         )
         item, feed = failures | "SplitByLevel" >> beam.Partition(lambda f, _: 0 if f.level == "item" else 1, 2)
         kept = (
-            {"new": item | "KeyByFailure" >> beam.Map(lambda f: (f.key, f)),
-             "old": written | "WrittenFailureIds" >> beam.Map(lambda kv: (kv[1], None))}
+            {
+                "new": item | "KeyByFailure" >> beam.Map(lambda f: (f.key, f)),
+                "old": written | "WrittenFailureIds" >> beam.Map(lambda kv: (kv[1], None)),
+            }
             | "GroupByFailure" >> beam.CoGroupByKey()
             | "KeepFirstFailure"
             >> beam.ParDo(_KeepFirstFn(lambda new: min(new, key=lambda f: f.occurred_at))).with_outputs(

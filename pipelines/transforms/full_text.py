@@ -25,7 +25,11 @@ def extract_main_text(html: bytes, url: str) -> str | None:
     import trafilatura
 
     text = trafilatura.extract(
-        html.decode("utf-8", errors="replace"), url=url, include_comments=False, include_tables=False, favor_precision=True
+        html.decode("utf-8", errors="replace"),
+        url=url,
+        include_comments=False,
+        include_tables=False,
+        favor_precision=True,
     )
     return text.strip() if text and text.strip() else None
 

@@ -9,7 +9,7 @@ import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
 
 from pipelines import accounting
-from pipelines.records import Article, FetchedFeed, Failure, payload_of
+from pipelines.records import Article, Failure, FetchedFeed, payload_of
 from pipelines.sources.feed_parser import FeedRejected, ParsedEntry, canonical_url, parse_document
 from pipelines.transforms.failures import ToFailures
 
@@ -88,9 +88,10 @@ class ParseEntries(beam.PTransform):  # type: ignore[misc]
     """
 
     def expand(self, fetched: beam.PCollection) -> dict[str, beam.PCollection]:
-        parsed = fetched | "ParseFeed" >> beam.ParDo(ParseFeedFn()).with_outputs(
-            FAILED, main="articles"
-        ).with_exception_handling()
+        parsed = (
+            fetched
+            | "ParseFeed" >> beam.ParDo(ParseFeedFn()).with_outputs(FAILED, main="articles").with_exception_handling()
+        )
         crashed = parsed.bad | "UnexpectedParseErrors" >> ToFailures("parse")
         failed = (parsed[FAILED], crashed) | "AllParseFailures" >> beam.Flatten()
         return {"articles": parsed.articles, "failed": failed}

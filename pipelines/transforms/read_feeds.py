@@ -12,7 +12,7 @@ import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
 
 from pipelines import accounting
-from pipelines.records import FetchedFeed, Failure, now_ms
+from pipelines.records import Failure, FetchedFeed, now_ms
 from pipelines.sources.feeds import FeedSpec
 from pipelines.sources.http import FetchError, FetchLimits, fetch, make_client
 from pipelines.sources.state import FeedState, read_state, write_state
@@ -92,29 +92,59 @@ class FetchFeedFn(beam.DoFn):  # type: ignore[misc]
         state = read_state(self.state_dir, feed.id) if self.state_dir and not feed.is_local else FeedState()
         if state.backoff_until > now:
             until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(state.backoff_until))
-            message = f"feed {feed.id} failed {state.failures} times in a row (last: {state.last_error}); skipped until {until}"
-            failure = Failure(stage="fetch", error_kind="backed_off", message=message, feed_id=feed.id,
-                              source_url=feed.url, payload=b"", level="feed")
+            message = (
+                f"feed {feed.id} failed {state.failures} times in a row (last: {state.last_error}); "
+                f"skipped until {until}"
+            )
+            failure = Failure(
+                stage="fetch",
+                error_kind="backed_off",
+                message=message,
+                feed_id=feed.id,
+                source_url=feed.url,
+                payload=b"",
+                level="feed",
+            )
             return TaggedOutput(FAILED, failure), None
         try:
             if feed.is_local:
                 content, content_type, status, url = read_local(feed, self.limits), "", 200, feed.url
             else:
                 response = self._fetch_http(feed, state)
-                content, content_type, status, url = response.content, response.content_type, response.status, response.url
+                content, content_type, status, url = (
+                    response.content,
+                    response.content_type,
+                    response.status,
+                    response.url,
+                )
                 if self.state_dir:
-                    write_state(self.state_dir, feed.id, state.after_success(
-                        url=feed.url, etag=response.etag, last_modified=response.last_modified, now=now))
+                    write_state(
+                        self.state_dir,
+                        feed.id,
+                        state.after_success(
+                            url=feed.url, etag=response.etag, last_modified=response.last_modified, now=now
+                        ),
+                    )
         except FetchError as exc:
             if self.state_dir and not feed.is_local:
-                write_state(self.state_dir, feed.id, state.after_failure(f"{exc.kind}: {exc}", now, self.limits.backoff_base))
-            failure = Failure(stage="fetch", error_kind=exc.kind, message=str(exc), feed_id=feed.id,
-                              source_url=feed.url, payload=b"", level="feed")
+                write_state(
+                    self.state_dir, feed.id, state.after_failure(f"{exc.kind}: {exc}", now, self.limits.backoff_base)
+                )
+            failure = Failure(
+                stage="fetch",
+                error_kind=exc.kind,
+                message=str(exc),
+                feed_id=feed.id,
+                source_url=feed.url,
+                payload=b"",
+                level="feed",
+            )
             return TaggedOutput(FAILED, failure), None
         if status == 304:
             return None, "not_modified"
-        fetched = FetchedFeed(feed=feed, url=url, status="ok", content=content, content_type=content_type,
-                              fetched_at=now_ms())
+        fetched = FetchedFeed(
+            feed=feed, url=url, status="ok", content=content, content_type=content_type, fetched_at=now_ms()
+        )
         return fetched, "fetched"
 
     def process(self, feed: FeedSpec) -> Iterable[Any]:

@@ -1,8 +1,9 @@
 """WriteArticles and WriteDeadLetters: Hive-partitioned Avro files that appear only when complete.
 
-Layout: ``<output>/<kind>/dt=YYYY-MM-DD/part-<run>[-b<batch>]-<window>-<model>-<shard>.avro``. Each file is written under a
-hidden temporary name in the same folder and renamed into place when closed, so a reader (or a crash) never sees
-half a file; names are deterministic, so a retried bundle replaces its own file instead of adding a copy.
+Layout: ``<output>/<kind>/dt=YYYY-MM-DD/part-<run>[-b<batch>]-<window>-<model>-<shard>.avro``. Each file is
+written under a hidden temporary name in the same folder and renamed into place when closed, so a reader (or a
+crash) never sees half a file; names are deterministic, so a retried bundle replaces its own file instead of adding
+a copy.
 Files carry ``schema.version``, ``model.version``, ``taxonomy.version`` and ``run.id`` in their header metadata.
 """
 
@@ -74,7 +75,9 @@ class WriteAvroFileFn(beam.DoFn):  # type: ignore[misc]
         self.run_id = run_id
         self.file_tag = file_tag or run_id
 
-    def process(self, keyed: tuple[tuple[str, str, int], Iterable[Row]], window: Any = beam.DoFn.WindowParam) -> Iterator[str]:
+    def process(
+        self, keyed: tuple[tuple[str, str, int], Iterable[Row]], window: Any = beam.DoFn.WindowParam
+    ) -> Iterator[str]:
         (dt, model_version, shard), rows = keyed
         model_tag = f"-{model_version.split('-')[-1]}" if model_version else ""
         folder = storage.join(self.output, self.kind, f"dt={dt}")
@@ -201,7 +204,8 @@ class WriteArticles(beam.PTransform):  # type: ignore[misc]
         return (
             articles
             | "ToRows" >> beam.Map(article_row, run_id, version)
-            | "Write" >> WriteAvroPartitions(self.output, self.kind, schemas.ARTICLE, run_id, self.shards, self.file_tag)
+            | "Write"
+            >> WriteAvroPartitions(self.output, self.kind, schemas.ARTICLE, run_id, self.shards, self.file_tag)
         )
 
 
@@ -217,5 +221,6 @@ class WriteDeadLetters(beam.PTransform):  # type: ignore[misc]
         return (
             failures
             | "ToRows" >> beam.Map(failure_row, run_id)
-            | "Write" >> WriteAvroPartitions(self.output, "dead_letters", schemas.DEAD_LETTER, run_id, file_tag=self.file_tag)
+            | "Write"
+            >> WriteAvroPartitions(self.output, "dead_letters", schemas.DEAD_LETTER, run_id, file_tag=self.file_tag)
         )

@@ -19,8 +19,12 @@ pytestmark = pytest.mark.e2e
 def feed_server():
     routes = {
         "/rss": Route(body=feeds.RSS_UTF8.encode(), etag='"rss-v1"'),
-        "/atom": Route(body=feeds.ATOM.encode(), content_type="application/atom+xml",
-                       last_modified="Wed, 05 Nov 2025 08:00:00 GMT", etag='"atom-v1"'),
+        "/atom": Route(
+            body=feeds.ATOM.encode(),
+            content_type="application/atom+xml",
+            last_modified="Wed, 05 Nov 2025 08:00:00 GMT",
+            etag='"atom-v1"',
+        ),
         "/cp1256": Route(body=feeds.RSS_1256, content_type="application/rss+xml"),
         "/mixed": Route(body=feeds.RSS_MIXED.encode()),
         "/holes": Route(body=feeds.NO_LINK_NO_TITLE),
@@ -48,8 +52,13 @@ def test_ingest_end_to_end_with_conservation_dedupe_and_304(prefect_harness, tra
     feed_list = write_feed_list(tmp_path, feed_server, local)
     output = tmp_path / "out"
     # Three feeds per Beam job: duplicates across jobs of one run must still be caught.
-    params = IngestParams(feeds=str(feed_list), output=str(output), registry=trained_registry.root,
-                          allow_private_networks=True, feeds_per_batch=3)
+    params = IngestParams(
+        feeds=str(feed_list),
+        output=str(output),
+        registry=trained_registry.root,
+        allow_private_networks=True,
+        feeds_per_batch=3,
+    )
 
     first = ingest(params)
 
@@ -82,13 +91,19 @@ def test_ingest_end_to_end_with_conservation_dedupe_and_304(prefect_harness, tra
                 records.append(record)
     assert len(records) == 6
     assert {r["model_version"] for r in records} == {trained_registry.champion()}
-    saudi = next(r for r in read_articles(str(output)) if r["url"] == "https://news.example/politics/101?utm_source=rss")
+    saudi = next(
+        r for r in read_articles(str(output)) if r["url"] == "https://news.example/politics/101?utm_source=rss"
+    )
     assert set(saudi["countries"]) >= {"SAU", "KWT"}
     assert abs(sum(saudi["topic_scores"].values()) - 1) < 1e-3
 
     dead = list(read_dead_letters(str(output)))
     assert sorted((d["feed_id"], d["error_kind"]) for d in dead) == [
-        ("holes", "empty_item"), ("html", "not_a_feed"), ("lol", "unsafe_xml"), ("missing", "http_404")]
+        ("holes", "empty_item"),
+        ("html", "not_a_feed"),
+        ("lol", "unsafe_xml"),
+        ("missing", "http_404"),
+    ]
     assert json.loads((output / "runs" / f"{first['run_id']}.json").read_text())["conservation_ok"]
 
     # Second run on unchanged feeds: ETag feeds cost one 304 each, nothing new is written.

@@ -31,7 +31,8 @@ def rss(items):
     body = "".join(
         f"<item><title>{t}</title><link>https://s.example/{key}</link><guid>{key}</guid>"
         f"<description>{d}</description><pubDate>Sun, 29 Nov 2026 06:00:00 GMT</pubDate></item>"
-        if t else f"<item><link>https://s.example/{key}</link></item>"
+        if t
+        else f"<item><link>https://s.example/{key}</link></item>"
         for key, t, d in items
     )
     return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>s</title>{body}</channel></rss>'.encode()
@@ -55,10 +56,18 @@ class Tail(threading.Thread):
 
 
 def settings(server, output, registry, duration):
-    feeds = FeedList(feeds=(FeedSpec(id="a", url=server.url("/a"), outlet="A"),
-                            FeedSpec(id="b", url=server.url("/b"), outlet="B")))
-    return StreamSettings(feeds=feeds, output=str(output), registry=registry.root, poll_interval=POLL, window=WINDOW,
-                          duration=duration, allow_private_networks=True)
+    feeds = FeedList(
+        feeds=(FeedSpec(id="a", url=server.url("/a"), outlet="A"), FeedSpec(id="b", url=server.url("/b"), outlet="B"))
+    )
+    return StreamSettings(
+        feeds=feeds,
+        output=str(output),
+        registry=registry.root,
+        poll_interval=POLL,
+        window=WINDOW,
+        duration=duration,
+        allow_private_networks=True,
+    )
 
 
 def test_stream_writes_each_item_once_within_the_latency_bound(trained_registry, tmp_path):
@@ -66,6 +75,7 @@ def test_stream_writes_each_item_once_within_the_latency_bound(trained_registry,
     published: dict[str, float] = {}
     a_items, b_items = [], []
     with serve({"/a": Route(body=rss([]), etag='"a0"'), "/b": Route(body=rss([]))}) as server:
+
         def publish(feed, items, key, title, text, route_path):
             items.append((key, title, text))
             server.routes[route_path] = Route(body=rss(items), etag=f'"{route_path}{len(items)}"')
@@ -124,6 +134,7 @@ def test_a_promoted_model_is_used_from_the_next_window_without_restart(trained_r
     output = tmp_path / "out"
     items = []
     with serve({"/a": Route(body=rss([])), "/b": Route(body=rss([]))}) as server:
+
         def on_window(report):
             if report.index == 1:
                 registry.set_champion(newer)  # what `marsad retrain` does when it promotes
@@ -131,9 +142,18 @@ def test_a_promoted_model_is_used_from_the_next_window_without_restart(trained_r
             items.append((key, *HEADLINES[report.index % len(HEADLINES)]))
             server.routes["/a"] = Route(body=rss(items))
 
-        run_stream(StreamSettings(feeds=FeedList(feeds=(FeedSpec(id="a", url=server.url("/a"), outlet="A"),)),
-                                  output=str(output), registry=registry.root, poll_interval=POLL, window=WINDOW,
-                                  duration=9, allow_private_networks=True), on_window=on_window)
+        run_stream(
+            StreamSettings(
+                feeds=FeedList(feeds=(FeedSpec(id="a", url=server.url("/a"), outlet="A"),)),
+                output=str(output),
+                registry=registry.root,
+                poll_interval=POLL,
+                window=WINDOW,
+                duration=9,
+                allow_private_networks=True,
+            ),
+            on_window=on_window,
+        )
     versions = {r["url"].rsplit("/", 1)[-1]: r["model_version"] for r in read_articles(str(output))}
     assert versions["m0"] == old
     assert all(v == newer for k, v in versions.items() if int(k[1:]) >= 2) and len(versions) >= 3
@@ -145,13 +165,16 @@ def test_files_dropped_into_the_inbox_are_ingested_once(trained_registry, tmp_pa
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     output = tmp_path / "out"
-    rows = [{"id": f"j{i}", "title": t, "text": d, "url": f"https://inbox.example/{i}", "published": "2026-11-29T06:00:00Z"}
-            for i, (t, d) in enumerate(HEADLINES[:3])]
+    rows = [
+        {"id": f"j{i}", "title": t, "text": d, "url": f"https://inbox.example/{i}", "published": "2026-11-29T06:00:00Z"}
+        for i, (t, d) in enumerate(HEADLINES[:3])
+    ]
 
     def drop(report):
         if report.index == 0:
-            (inbox / "batch.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n{oops\n",
-                                               encoding="utf-8")
+            (inbox / "batch.jsonl").write_text(
+                "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n{oops\n", encoding="utf-8"
+            )
             (inbox / "wire.xml").write_bytes(rss([("w1", *HEADLINES[4])]))
 
     with serve({"/a": Route(body=rss([])), "/b": Route(body=rss([]))}) as server:

@@ -23,8 +23,12 @@ def test_help_lists_the_commands():
 
 def test_bad_feed_list_is_a_one_line_error(tmp_path, trained_registry):
     feeds = tmp_path / "feeds.yaml"
-    feeds.write_text("feeds:\n  - id: ok\n    url: a.xml\n    outlet: A\n  - id: bad id\n    url: b.xml\n    outlet: B\n")
-    result = invoke("ingest", "--feeds", str(feeds), "--output", str(tmp_path / "out"), "--registry", trained_registry.root)
+    feeds.write_text(
+        "feeds:\n  - id: ok\n    url: a.xml\n    outlet: A\n  - id: bad id\n    url: b.xml\n    outlet: B\n"
+    )
+    result = invoke(
+        "ingest", "--feeds", str(feeds), "--output", str(tmp_path / "out"), "--registry", trained_registry.root
+    )
     assert result.exit_code == 2
     assert "entry 2" in result.output and "bad id" in result.output
     assert len(result.output.strip().splitlines()) <= 2
@@ -53,7 +57,9 @@ def test_feed_list_validation_names_the_problem(tmp_path, content, message):
 def test_missing_model_is_a_clear_error(tmp_path, fixtures_dir):
     feeds = tmp_path / "f.xml"
     feeds.write_text("<rss/>")
-    result = invoke("ingest", "--feeds", str(tmp_path), "--output", str(tmp_path / "out"), "--registry", str(tmp_path / "none"))
+    result = invoke(
+        "ingest", "--feeds", str(tmp_path), "--output", str(tmp_path / "out"), "--registry", str(tmp_path / "none")
+    )
     assert result.exit_code == 2 and "no champion model" in result.output and "marsad train" in result.output
 
 
@@ -61,7 +67,9 @@ def test_unwritable_output_is_a_clear_error(tmp_path, trained_registry):
     (tmp_path / "f.xml").write_text("<rss/>")
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    result = invoke("ingest", "--feeds", str(tmp_path), "--output", str(blocker / "out"), "--registry", trained_registry.root)
+    result = invoke(
+        "ingest", "--feeds", str(tmp_path), "--output", str(blocker / "out"), "--registry", trained_registry.root
+    )
     assert result.exit_code == 2 and "not writable" in result.output
 
 
@@ -70,7 +78,10 @@ def test_classify_writes_one_line_per_readable_input_and_reports_bad_lines(tmp_p
     source.write_text(
         "\n".join(
             [
-                json.dumps({"id": "1", "title": "وقف إطلاق النار في غزة", "text": "أعلن الوسطاء هدنة جديدة"}, ensure_ascii=False),
+                json.dumps(
+                    {"id": "1", "title": "وقف إطلاق النار في غزة", "text": "أعلن الوسطاء هدنة جديدة"},
+                    ensure_ascii=False,
+                ),
                 "{not json",
                 json.dumps({"title": "بلا معرف"}, ensure_ascii=False),
                 json.dumps({"id": "2", "title": "الهلال يفوز على النصر", "text": ""}, ensure_ascii=False),
@@ -85,8 +96,17 @@ def test_classify_writes_one_line_per_readable_input_and_reports_bad_lines(tmp_p
     rows = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["1", "2"]
     for row in rows:
-        assert set(row) == {"id", "topic", "topics", "scores", "confidence", "needs_review", "countries", "organizations",
-                            "model_version"}
+        assert set(row) == {
+            "id",
+            "topic",
+            "topics",
+            "scores",
+            "confidence",
+            "needs_review",
+            "countries",
+            "organizations",
+            "model_version",
+        }
         assert row["topics"][0] == row["topic"] and len(row["scores"]) == 10
     assert rows[0]["countries"] == ["PSE"]
 
@@ -94,8 +114,13 @@ def test_classify_writes_one_line_per_readable_input_and_reports_bad_lines(tmp_p
 def test_evaluate_prints_metrics_as_json(tmp_path, trained_registry):
     data = tmp_path / "labeled.jsonl"
     data.write_text(
-        json.dumps({"id": "e1", "title": "الهلال يفوز على النصر", "text": "فاز الهلال بثلاثة أهداف", "label": "other"},
-                   ensure_ascii=False) + "\n", encoding="utf-8")
+        json.dumps(
+            {"id": "e1", "title": "الهلال يفوز على النصر", "text": "فاز الهلال بثلاثة أهداف", "label": "other"},
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     result = invoke("evaluate", "--data", str(data), "--registry", trained_registry.root, "--json")
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.output)

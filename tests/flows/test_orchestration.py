@@ -38,8 +38,11 @@ def test_retrain_promotes_a_better_model(prefect_harness, tmp_path):
     assert result["promoted"] and result["champion_before"] == weak_version
     assert registry.champion() == result["candidate"] != weak_version
     assert result["candidate_metrics"]["test"]["macro_f1"] > result["champion_metrics"]["test"]["macro_f1"]
-    assert (tmp_path / "registry" / result["candidate"] / "promotion.md").read_text(encoding="utf-8").startswith(
-        f"# Retrain: candidate {result['candidate']} PROMOTED")
+    assert (
+        (tmp_path / "registry" / result["candidate"] / "promotion.md")
+        .read_text(encoding="utf-8")
+        .startswith(f"# Retrain: candidate {result['candidate']} PROMOTED")
+    )
 
 
 def test_retrain_rejects_a_model_trained_on_corrupted_labels(prefect_harness, trained_registry, tmp_path):
@@ -52,8 +55,12 @@ def test_retrain_rejects_a_model_trained_on_corrupted_labels(prefect_harness, tr
         for n, item in enumerate(it for it in load_corpus() if it.split == "train"):
             if n % 2 == 0:
                 wrong = topics[(topics.index(item.label) + 1) % len(topics)]
-                fh.write(json.dumps({"id": item.id, "title": item.title, "text": item.text, "label": wrong},
-                                    ensure_ascii=False) + "\n")
+                fh.write(
+                    json.dumps(
+                        {"id": item.id, "title": item.title, "text": item.text, "label": wrong}, ensure_ascii=False
+                    )
+                    + "\n"
+                )
     before = registry.versions()
 
     result = retrain(RetrainParams(registry=registry.root, corrections=str(corrections)))
@@ -139,18 +146,28 @@ def test_importing_flow_modules_has_no_side_effects():
     import subprocess
     import sys
 
-    code = ("import flows.ingest, flows.retrain, flows.reclassify, flows.uncertain, flows.serve, flows.stream, "
-            "flows.report, flows.cli; print('ok')")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "PREFECT_API_URL": "http://127.0.0.1:9/api", "HOME": "/tmp"})
+    code = (
+        "import flows.ingest, flows.retrain, flows.reclassify, flows.uncertain, flows.serve, flows.stream, "
+        "flows.report, flows.cli; print('ok')"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PREFECT_API_URL": "http://127.0.0.1:9/api", "HOME": "/tmp"},
+    )
     assert proc.stdout.strip() == "ok", proc.stderr[-2000:]
 
 
 def test_stream_flow_restarts_a_dying_stream_then_gives_up(prefect_harness, tmp_path):
     from flows.stream import StreamParams, stream
 
-    result = stream(StreamParams(feeds=str(tmp_path / "missing.yaml"), output=str(tmp_path / "out"), max_restarts=1,
-                                 restart_delay=0))
+    result = stream(
+        StreamParams(
+            feeds=str(tmp_path / "missing.yaml"), output=str(tmp_path / "out"), max_restarts=1, restart_delay=0
+        )
+    )
     assert result == {"exit_code": 2, "restarts": 1}
 
 
@@ -159,8 +176,16 @@ def test_stream_flow_returns_when_the_stream_ends(prefect_harness, trained_regis
     from tests.fixtures import feeds
 
     (tmp_path / "f.xml").write_text(feeds.RSS_UTF8, encoding="utf-8")
-    result = stream(StreamParams(feeds=str(tmp_path), output=str(tmp_path / "out"), registry=trained_registry.root,
-                                 poll_interval=1, window=1, duration=1))
+    result = stream(
+        StreamParams(
+            feeds=str(tmp_path),
+            output=str(tmp_path / "out"),
+            registry=trained_registry.root,
+            poll_interval=1,
+            window=1,
+            duration=1,
+        )
+    )
     assert result == {"exit_code": 0, "restarts": 0}
     assert len(list(read_articles(str(tmp_path / "out")))) == 2
 

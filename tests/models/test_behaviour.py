@@ -30,14 +30,22 @@ def test_invariance_to_diacritics_tatweel_hamza_and_punctuation(champion, plain,
 def test_directional_ceasefire_sentence_moves_toward_mediation(champion):
     title = "وزير الخارجية القطري يلتقي نظيره المصري في الدوحة"
     base = scores(champion, title, "بحث الوزيران العلاقات الثنائية وسبل تعزيزها.")
-    more = scores(champion, title, "بحث الوزيران العلاقات الثنائية وسبل تعزيزها. وتناول اللقاء جهود الوساطة للتوصل إلى وقف لإطلاق النار وتبادل الأسرى.")
+    more = scores(
+        champion,
+        title,
+        "بحث الوزيران العلاقات الثنائية وسبل تعزيزها. وتناول اللقاء جهود الوساطة للتوصل إلى وقف لإطلاق النار وتبادل الأسرى.",
+    )
     assert more.scores["mediation_peace"] > base.scores["mediation_peace"]
 
 
 def test_directional_aid_sentence_moves_toward_humanitarian(champion):
     title = "الأمم المتحدة تحذر من تدهور الأوضاع في السودان"
     base = scores(champion, title, "قال مسؤول أممي إن الوضع يزداد سوءا.")
-    more = scores(champion, title, "قال مسؤول أممي إن الوضع يزداد سوءا، مع وصول قوافل الإغاثة والمساعدات الغذائية إلى النازحين في المخيمات.")
+    more = scores(
+        champion,
+        title,
+        "قال مسؤول أممي إن الوضع يزداد سوءا، مع وصول قوافل الإغاثة والمساعدات الغذائية إلى النازحين في المخيمات.",
+    )
     assert more.scores["humanitarian_aid"] > base.scores["humanitarian_aid"]
 
 

@@ -79,8 +79,10 @@ def test_every_label_is_in_the_test_split(corpus):
 
 def test_labeled_file_errors_name_the_line(tmp_path):
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"id": "a", "title": "t", "text": "x", "label": "other"}\n{"id": "b", "title": "t", "label": "sport"}\n',
-                   encoding="utf-8")
+    bad.write_text(
+        '{"id": "a", "title": "t", "text": "x", "label": "other"}\n{"id": "b", "title": "t", "label": "sport"}\n',
+        encoding="utf-8",
+    )
     with pytest.raises(LabeledDataError, match=r"bad.jsonl:2: unknown label 'sport'"):
         list(read_labeled(bad))
 

@@ -37,8 +37,14 @@ def test_every_topic_has_names_description_and_mapping():
 
 def test_specificity_order_follows_the_tie_break_rule():
     order = load_taxonomy().specificity_order
-    for specific in ("mediation_peace", "humanitarian_aid", "consular_affairs", "international_law_rights",
-                     "economic_diplomacy", "disputes_sanctions"):
+    for specific in (
+        "mediation_peace",
+        "humanitarian_aid",
+        "consular_affairs",
+        "international_law_rights",
+        "economic_diplomacy",
+        "disputes_sanctions",
+    ):
         assert order.index(specific) < order.index("bilateral_relations")
         assert order.index(specific) < order.index("multilateral_diplomacy")
     assert order.index("conflict_security") < order.index(OTHER)

@@ -14,7 +14,9 @@ def in_process_pipeline() -> TestPipeline:
     return TestPipeline(runner="FnApiRunner")
 
 
-def fields_equal(expected: Iterable[tuple[Any, ...]], project: Callable[[Any], tuple[Any, ...]]) -> Callable[[list[Any]], None]:
+def fields_equal(
+    expected: Iterable[tuple[Any, ...]], project: Callable[[Any], tuple[Any, ...]]
+) -> Callable[[list[Any]], None]:
     """A matcher comparing a projection of each element (as a multiset) with ``expected``."""
     wanted = sorted(map(repr, expected))
 

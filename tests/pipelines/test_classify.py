@@ -17,8 +17,12 @@ class CountingHandler(TopicModelHandler):
 
 def test_articles_are_classified_in_batches_with_one_model_load(trained_registry):
     LOADS.clear()
-    articles = [normalize_article(article(f"وزير الخارجية يستقبل السفير {i}", "بحث الجانبان العلاقات الثنائية",
-                                          url=f"https://n.example/{i}")) for i in range(40)]
+    articles = [
+        normalize_article(
+            article(f"وزير الخارجية يستقبل السفير {i}", "بحث الجانبان العلاقات الثنائية", url=f"https://n.example/{i}")
+        )
+        for i in range(40)
+    ]
     handler = CountingHandler(trained_registry.root, min_batch_size=4, max_batch_size=8)
     champion = trained_registry.champion()
     with in_process_pipeline() as p:
@@ -27,8 +31,11 @@ def test_articles_are_classified_in_batches_with_one_model_load(trained_registry
             out["classified"],
             fields_equal(
                 [(champion, True, True)] * 40,
-                lambda c: (c.model_version, abs(sum(c.topic_scores.values()) - 1) < 1e-3,
-                           c.topic in c.topic_scores and c.confidence == c.topic_scores[c.topic]),
+                lambda c: (
+                    c.model_version,
+                    abs(sum(c.topic_scores.values()) - 1) < 1e-3,
+                    c.topic in c.topic_scores and c.confidence == c.topic_scores[c.topic],
+                ),
             ),
             label="Classified",
         )
@@ -50,8 +57,11 @@ def test_inference_errors_become_dead_letters(trained_registry):
     with in_process_pipeline() as p:
         out = p | beam.Create([good, bad]) | ClassifyTopic(handler)
         assert_that(out["classified"], fields_equal([("f",)], lambda c: (c.article.feed_id,)), label="Good")
-        assert_that(out["failed"], fields_equal([("bad", "classify", "item")], lambda f: (f.feed_id, f.stage, f.level)),
-                    label="Failed")
+        assert_that(
+            out["failed"],
+            fields_equal([("bad", "classify", "item")], lambda f: (f.feed_id, f.stage, f.level)),
+            label="Failed",
+        )
 
 
 def test_model_path_update_switches_version(trained_registry):

@@ -30,8 +30,11 @@ def test_full_text_is_extracted_and_failures_keep_the_summary():
                 out,
                 fields_equal(
                     [("ft", True, ()), ("ft", False, ("full_text_failed",)), ("plain", False, ())],
-                    lambda a: (a.feed_id, bool(a.body and "للجنة المشتركة" in a.body and "جميع الحقوق" not in a.body),
-                               a.flags),
+                    lambda a: (
+                        a.feed_id,
+                        bool(a.body and "للجنة المشتركة" in a.body and "جميع الحقوق" not in a.body),
+                        a.flags,
+                    ),
                 ),
             )
         assert s.hits("/page") == 1  # the feed without full_text is not fetched

@@ -68,8 +68,11 @@ def test_loopback_feeds_are_refused_unless_allowed(tmp_path):
         spec = FeedSpec(id="local-net", url=s.url("/f"), outlet="L")
         with in_process_pipeline() as p:
             out = p | beam.Create([spec]) | ReadFeeds(FetchLimits(total_timeout=3), state_dir=None)
-            assert_that(out["failed"], fields_equal([("local-net", "private_address")], lambda f: (f.feed_id, f.error_kind)),
-                        label="Refused")
+            assert_that(
+                out["failed"],
+                fields_equal([("local-net", "private_address")], lambda f: (f.feed_id, f.error_kind)),
+                label="Refused",
+            )
             assert_that(out["fetched"], fields_equal([], lambda f: f), label="NothingFetched")
         assert s.hits("/f") == 0
 
@@ -108,9 +111,18 @@ def test_full_disk_fails_clearly_and_leaves_no_file(tmp_path, monkeypatch):
             self.handle.close()
 
     monkeypatch.setattr(write_avro.FileSystems, "create", lambda path, *a, **k: FullDisk(real_create(path, *a, **k)))
-    items = [ClassifiedArticle(article=normalize_article(article(f"خبر {i} " * 30, "نص " * 200, url=f"https://x/{i}")),
-                               topic="other", topic_scores={"other": 1.0}, secondary_topics=(), confidence=1.0,
-                               needs_review=False, model_version="m") for i in range(20)]
+    items = [
+        ClassifiedArticle(
+            article=normalize_article(article(f"خبر {i} " * 30, "نص " * 200, url=f"https://x/{i}")),
+            topic="other",
+            topic_scores={"other": 1.0},
+            secondary_topics=(),
+            confidence=1.0,
+            needs_review=False,
+            model_version="m",
+        )
+        for i in range(20)
+    ]
     fn = write_avro.WriteAvroFileFn(str(tmp_path), "articles", "marsad.Article", "run")
     rows = [write_avro.article_row(i, "run", 1) for i in items]
     with pytest.raises(OSError, match="No space left"):
@@ -119,7 +131,9 @@ def test_full_disk_fails_clearly_and_leaves_no_file(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_a_job_killed_mid_run_leaves_no_partial_file_and_the_next_run_writes_each_article_once(trained_registry, tmp_path):
+def test_a_job_killed_mid_run_leaves_no_partial_file_and_the_next_run_writes_each_article_once(
+    trained_registry, tmp_path
+):
     from bench.synthetic import write_benchmark_set
     from pipelines import ingest
     from schemas.reader import article_files, read_articles

@@ -8,7 +8,9 @@ from pipelines.sources.http import FetchError, FetchLimits, fetch, make_client
 from tests.feedserver import Route, serve
 from tests.fixtures import feeds
 
-LOOPBACK = FetchLimits(allow_private_networks=True, total_timeout=3, read_timeout=1, connect_timeout=1, max_bytes=200_000)
+LOOPBACK = FetchLimits(
+    allow_private_networks=True, total_timeout=3, read_timeout=1, connect_timeout=1, max_bytes=200_000
+)
 
 
 @pytest.fixture()
@@ -24,7 +26,9 @@ def _error(client, url, limits=LOOPBACK):
 
 
 def test_ok_and_conditional_get(client):
-    with serve({"/f": Route(body=feeds.RSS_UTF8.encode(), etag='"v1"', last_modified="Tue, 04 Nov 2025 10:00:00 GMT")}) as s:
+    with serve(
+        {"/f": Route(body=feeds.RSS_UTF8.encode(), etag='"v1"', last_modified="Tue, 04 Nov 2025 10:00:00 GMT")}
+    ) as s:
         first = fetch(client, s.url("/f"), LOOPBACK)
         assert first.status == 200 and first.etag == '"v1"' and b"rss" in first.content
         second = fetch(client, s.url("/f"), LOOPBACK, etag=first.etag, last_modified=first.last_modified)
@@ -111,9 +115,11 @@ def test_redirect_to_a_private_address_is_refused_by_default():
     with serve({"/r": Route(status=302, location="http://169.254.169.254/latest/meta-data/")}) as s:
         # The first hop is checked too, so let only the server's own address through.
         with make_client(strict) as c, mock.patch("pipelines.sources.http.check_public_address") as check:
+
             def only_first(url, allow):
                 if "169.254" in url:
                     raise FetchError("private_address", "refused")
+
             check.side_effect = only_first
             with pytest.raises(FetchError) as info:
                 fetch(c, s.url("/r"), strict)

@@ -8,8 +8,18 @@ from tests.pipelines.beam_helpers import fields_equal, in_process_pipeline
 
 
 def article(title: str, summary: str, url: str | None = "https://n.example/1", feed: str = "f") -> Article:
-    return Article(article_id="", feed_id=feed, outlet="O", feed_country=None, url=url, canonical_url=url, title=title,
-                   summary=summary, published_at=None, fetched_at=1_700_000_000_000)
+    return Article(
+        article_id="",
+        feed_id=feed,
+        outlet="O",
+        feed_country=None,
+        url=url,
+        canonical_url=url,
+        title=title,
+        summary=summary,
+        published_at=None,
+        fetched_at=1_700_000_000_000,
+    )
 
 
 def test_normalize_sets_text_hash_and_stable_id():
@@ -43,7 +53,11 @@ def test_non_arabic_articles_are_skipped_not_lost():
         normalized = p | beam.Create(items) | NormalizeText()
         gated = normalized["articles"] | DetectLanguage()
         assert_that(normalized["failed"], fields_equal([], lambda f: f), label="NoFailures")
-        assert_that(gated["articles"], fields_equal([("ar", "وزير الخارجية يستقبل نظيره")], lambda a: (a.language, a.title)),
-                    label="Arabic")
-        assert_that(gated["skipped"], fields_equal([("und", "Markets rally")], lambda a: (a.language, a.title)),
-                    label="Skipped")
+        assert_that(
+            gated["articles"],
+            fields_equal([("ar", "وزير الخارجية يستقبل نظيره")], lambda a: (a.language, a.title)),
+            label="Arabic",
+        )
+        assert_that(
+            gated["skipped"], fields_equal([("und", "Markets rally")], lambda a: (a.language, a.title)), label="Skipped"
+        )

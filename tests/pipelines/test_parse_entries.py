@@ -12,7 +12,9 @@ FEED = FeedSpec(id="f", url="https://feeds.example/rss", outlet="O", country="SA
 
 def fetched(content: bytes, feed_id: str = "f") -> FetchedFeed:
     spec = FeedSpec(id=feed_id, url=FEED.url, outlet="O", country="SAU")
-    return FetchedFeed(feed=spec, url=spec.url, status="ok", content=content, content_type="", fetched_at=1_700_000_000_000)
+    return FetchedFeed(
+        feed=spec, url=spec.url, status="ok", content=content, content_type="", fetched_at=1_700_000_000_000
+    )
 
 
 def test_entries_become_articles_and_bad_documents_dead_letters():
@@ -29,7 +31,12 @@ def test_entries_become_articles_and_bad_documents_dead_letters():
             out["articles"],
             fields_equal(
                 [
-                    ("good", "وزير الخارجية السعودي يستقبل نظيره الكويتي في الرياض", "https://news.example/politics/101", "SAU"),
+                    (
+                        "good",
+                        "وزير الخارجية السعودي يستقبل نظيره الكويتي في الرياض",
+                        "https://news.example/politics/101",
+                        "SAU",
+                    ),
                     ("good", "الهلال يتغلب على النصر بثلاثية في ديربي الرياض", "https://news.example/sport/102", "SAU"),
                     ("holes", "وصل رئيس الوزراء العراقي إلى طهران في زيارة رسمية تستمر يومين", None, "SAU"),
                     ("holes", "بلا رابط: الكويت تستضيف اجتماعا خليجيا", None, "SAU"),
@@ -41,8 +48,11 @@ def test_entries_become_articles_and_bad_documents_dead_letters():
         assert_that(
             out["failed"],
             fields_equal(
-                [("lol", "parse", "unsafe_xml", "feed"), ("html", "parse", "not_a_feed", "feed"),
-                 ("holes", "parse", "empty_item", "item")],
+                [
+                    ("lol", "parse", "unsafe_xml", "feed"),
+                    ("html", "parse", "not_a_feed", "feed"),
+                    ("holes", "parse", "empty_item", "item"),
+                ],
                 lambda f: (f.feed_id, f.stage, f.error_kind, f.level),
             ),
             label="Failures",

@@ -27,13 +27,19 @@ def test_reads_http_and_local_feeds_and_dead_letters_failures(tmp_path):
             out = p | beam.Create(specs) | ReadFeeds(LIMITS, state_dir=str(tmp_path / "out"))
             assert_that(
                 out["fetched"],
-                fields_equal([("http", "ok", True), ("local", "ok", True)], lambda f: (f.feed.id, f.status, len(f.content) > 100)),
+                fields_equal(
+                    [("http", "ok", True), ("local", "ok", True)], lambda f: (f.feed.id, f.status, len(f.content) > 100)
+                ),
                 label="FetchedFeeds",
             )
             assert_that(
                 out["failed"],
                 fields_equal(
-                    [("gone", "fetch", "http_404", "feed"), ("big", "fetch", "too_large", "feed"), ("nofile", "fetch", "not_found", "feed")],
+                    [
+                        ("gone", "fetch", "http_404", "feed"),
+                        ("big", "fetch", "too_large", "feed"),
+                        ("nofile", "fetch", "not_found", "feed"),
+                    ],
                     lambda f: (f.feed_id, f.stage, f.error_kind, f.level),
                 ),
                 label="FeedFailures",
@@ -91,7 +97,10 @@ def test_feeds_are_fetched_concurrently_so_a_slow_feed_does_not_hold_up_the_rest
         specs = [FeedSpec(id=path.strip("/"), url=s.url(path), outlet="O") for path in routes]
         with in_process_pipeline() as p:
             out = p | beam.Create(specs) | ReadFeeds(LIMITS, state_dir=None)
-            assert_that(out["fetched"], fields_equal([(f"f{i}",) for i in range(8)], lambda f: (f.feed.id,)), label="Fast")
-            assert_that(out["failed"], fields_equal([("stuck", "timeout")], lambda f: (f.feed_id, f.error_kind)),
-                        label="Stuck")
+            assert_that(
+                out["fetched"], fields_equal([(f"f{i}",) for i in range(8)], lambda f: (f.feed.id,)), label="Fast"
+            )
+            assert_that(
+                out["failed"], fields_equal([("stuck", "timeout")], lambda f: (f.feed_id, f.error_kind)), label="Stuck"
+            )
         assert s.max_in_flight > 1

@@ -9,8 +9,15 @@ from tests.pipelines.test_normalize import article
 
 
 def classified(title: str, summary: str) -> ClassifiedArticle:
-    return ClassifiedArticle(article=normalize_article(article(title, summary)), topic="bilateral_relations",
-                             topic_scores={}, secondary_topics=(), confidence=0.9, needs_review=False, model_version="m")
+    return ClassifiedArticle(
+        article=normalize_article(article(title, summary)),
+        topic="bilateral_relations",
+        topic_scores={},
+        secondary_topics=(),
+        confidence=0.9,
+        needs_review=False,
+        model_version="m",
+    )
 
 
 def test_countries_and_organizations_are_tagged():
@@ -20,8 +27,11 @@ def test_countries_and_organizations_are_tagged():
     ]
     with in_process_pipeline() as p:
         out = p | beam.Create(items) | TagActors()
-        assert_that(out["tagged"], fields_equal([(("KWT", "SAU"), ("ARAB_LEAGUE",)), ((), ())],
-                                                lambda c: (c.countries, c.organizations)), label="Tagged")
+        assert_that(
+            out["tagged"],
+            fields_equal([(("KWT", "SAU"), ("ARAB_LEAGUE",)), ((), ())], lambda c: (c.countries, c.organizations)),
+            label="Tagged",
+        )
         assert_that(out["failed"], fields_equal([], lambda f: f), label="NoFailures")
 
 

@@ -18,9 +18,17 @@ def classified(i: int, published: int | None) -> ClassifiedArticle:
     from dataclasses import replace
 
     a = replace(a, published_at=published, language="ar", flags=("no_date",) if published is None else ())
-    return ClassifiedArticle(article=a, topic="other", topic_scores={"other": 0.8, "bilateral_relations": 0.2},
-                             secondary_topics=("bilateral_relations",), confidence=0.8, needs_review=False,
-                             model_version="20260101T000000-abc123", countries=("SAU",), organizations=("GCC",))
+    return ClassifiedArticle(
+        article=a,
+        topic="other",
+        topic_scores={"other": 0.8, "bilateral_relations": 0.2},
+        secondary_topics=("bilateral_relations",),
+        confidence=0.8,
+        needs_review=False,
+        model_version="20260101T000000-abc123",
+        countries=("SAU",),
+        organizations=("GCC",),
+    )
 
 
 def test_partition_date_falls_back_to_fetch_time():
@@ -33,7 +41,9 @@ def test_articles_are_written_to_date_partitions_and_read_back(tmp_path):
     items = [classified(1, 1_762_239_600_000), classified(2, 1_762_239_600_000), classified(3, None)]
     with in_process_pipeline() as p:
         paths = p | beam.Create(items) | WriteArticles(out, "run-1")
-        assert_that(paths, fields_equal([("dt=2023-11-14",), ("dt=2025-11-04",)], lambda path: (path.split(os.sep)[-2],)))
+        assert_that(
+            paths, fields_equal([("dt=2023-11-14",), ("dt=2025-11-04",)], lambda path: (path.split(os.sep)[-2],))
+        )
     files = sorted((tmp_path / "articles").rglob("*.avro"))
     assert [f.parent.name for f in files] == ["dt=2023-11-14", "dt=2025-11-04"]
     assert not [f for f in (tmp_path / "articles").rglob("*") if ".tmp-" in f.name]  # no temp files left
@@ -54,13 +64,24 @@ def test_articles_are_written_to_date_partitions_and_read_back(tmp_path):
 
 
 def test_dead_letters_are_written(tmp_path):
-    failure = Failure(stage="parse", error_kind="empty_item", message="entry has neither title nor text", feed_id="f",
-                      source_url="https://n.example/x", payload=b'{"link": "x"}', occurred_at=1_762_239_600_000)
+    failure = Failure(
+        stage="parse",
+        error_kind="empty_item",
+        message="entry has neither title nor text",
+        feed_id="f",
+        source_url="https://n.example/x",
+        payload=b'{"link": "x"}',
+        occurred_at=1_762_239_600_000,
+    )
     with in_process_pipeline() as p:
         _ = p | beam.Create([failure]) | WriteDeadLetters(str(tmp_path), "run-1")
     (record,) = read_dead_letters(str(tmp_path))
     assert (record["stage"], record["error_kind"], record["feed_id"], record["payload"]) == (
-        "parse", "empty_item", "f", b'{"link": "x"}')
+        "parse",
+        "empty_item",
+        "f",
+        b'{"link": "x"}',
+    )
 
 
 def test_unwritable_output_fails_without_partial_files(tmp_path):

@@ -50,7 +50,9 @@ def test_every_field_has_a_doc(name):
 @pytest.mark.parametrize("name", schemas.RECORD_TYPES)
 def test_current_schema_is_the_newest_released_version(name):
     newest = schemas.history_versions()[-1]
-    assert to_parsing_canonical_form(schemas.raw_schema(name)) == to_parsing_canonical_form(schemas.raw_schema(name, newest))
+    assert to_parsing_canonical_form(schemas.raw_schema(name)) == to_parsing_canonical_form(
+        schemas.raw_schema(name, newest)
+    )
     assert schemas.current_version() == newest
 
 
