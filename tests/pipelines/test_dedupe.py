@@ -42,14 +42,13 @@ def test_duplicates_by_url_and_content_are_dropped_and_kept_first():
         assert_that(out["duplicates"], fields_equal([("b",), ("c",)], lambda a: (a.feed_id,)), label="Duplicates")
 
 
-def test_articles_already_in_the_output_are_duplicates(tmp_path):
+def write_as_run1(article, folder):
+    """Write one article to ``folder`` as run ``run1`` would have."""
     from pipelines.records import ClassifiedArticle
     from pipelines.transforms.write_avro import WriteArticles
 
-    # Written under the first item's id but with other content: only the id can match.
-    first = replace(items()[0], content_hash="0" * 64)
     written = ClassifiedArticle(
-        article=replace(first, language="ar"),
+        article=replace(article, language="ar"),
         topic="other",
         topic_scores={"other": 1.0},
         secondary_topics=(),
@@ -58,7 +57,13 @@ def test_articles_already_in_the_output_are_duplicates(tmp_path):
         model_version="m1",
     )
     with in_process_pipeline() as p:
-        _ = p | beam.Create([written]) | WriteArticles(str(tmp_path), "run1")
+        _ = p | beam.Create([written]) | WriteArticles(str(folder), "run1")
+
+
+def test_articles_already_in_the_output_are_duplicates(tmp_path):
+    # Written under the first item's id but with other content: only the id can match.
+    first = replace(items()[0], content_hash="0" * 64)
+    write_as_run1(first, tmp_path)
     with in_process_pipeline() as p:
         out = p | beam.Create(items()) | DropDuplicates(str(tmp_path), "run2")
         # Both copies with the written id are dropped; the same text under another link is not in the output yet.
@@ -78,22 +83,11 @@ def test_articles_already_in_the_output_are_duplicates(tmp_path):
 def test_written_keys_come_from_the_sidecar_or_the_file_itself(tmp_path):
     import os
 
-    from pipelines.records import ClassifiedArticle
     from pipelines.transforms.dedupe import read_written_keys
-    from pipelines.transforms.write_avro import WriteArticles, key_index_path
+    from pipelines.transforms.write_avro import key_index_path
 
     first = items()[0]
-    written = ClassifiedArticle(
-        article=replace(first, language="ar"),
-        topic="other",
-        topic_scores={"other": 1.0},
-        secondary_topics=(),
-        confidence=1.0,
-        needs_review=False,
-        model_version="m1",
-    )
-    with in_process_pipeline() as p:
-        _ = p | beam.Create([written]) | WriteArticles(str(tmp_path), "run1")
+    write_as_run1(first, tmp_path)
     (path,) = [str(f) for f in tmp_path.rglob("*.avro")]
     expected = [("id", first.article_id), ("hash", first.content_hash)]
     assert os.path.exists(key_index_path(path)) and list(read_written_keys(path)) == expected
