@@ -102,6 +102,9 @@ def ingest(
     registry: RegistryOpt = None,
     model: ModelOpt = None,
     runner: Annotated[str, typer.Option(help="inprocess, multiprocess, dask, or any Beam runner name")] = "inprocess",
+    dask_address: Annotated[
+        Optional[str], typer.Option(help="Dask scheduler HOST:PORT for --runner dask (default: a local cluster)")
+    ] = None,
     allow_private_networks: Annotated[
         bool, typer.Option("--allow-private-networks", help="Allow feeds on loopback/private/link-local addresses")
     ] = False,
@@ -116,12 +119,15 @@ def ingest(
     from models.registry import ModelNotFoundError, ModelRejectedError
     from pipelines.sources.feeds import FeedListError
 
+    if dask_address and runner.lower() != "dask":
+        fail("--dask-address needs --runner dask")
     params = IngestParams(
         feeds=feeds,
         output=output,
         registry=registry,
         model_version=model,
         runner=runner,
+        dask_address=dask_address,
         beam_args=list(ctx.args),
         allow_private_networks=allow_private_networks,
         shards=shards,
@@ -396,6 +402,9 @@ def reclassify(
     until: Annotated[Optional[str], typer.Option(help="Last partition date (YYYY-MM-DD)")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an earlier articles_v<model> folder")] = False,
     runner: Annotated[str, typer.Option(help="inprocess, multiprocess, dask, or any Beam runner name")] = "inprocess",
+    dask_address: Annotated[
+        Optional[str], typer.Option(help="Dask scheduler HOST:PORT for --runner dask (default: a local cluster)")
+    ] = None,
 ) -> None:
     """Run the reclassify flow once: write OUTPUT/articles_v<model>/ with every article re-scored."""
     from flows.params import ReclassifyParams
@@ -404,6 +413,8 @@ def reclassify(
     from models.registry import ModelNotFoundError, ModelRejectedError
 
     require_folder(output)
+    if dask_address and runner.lower() != "dask":
+        fail("--dask-address needs --runner dask")
     params = ReclassifyParams(
         output=output,
         registry=registry,
@@ -412,6 +423,7 @@ def reclassify(
         until=until,
         overwrite=overwrite,
         runner=runner,
+        dask_address=dask_address,
         beam_args=list(ctx.args),
     )
     try:

@@ -13,7 +13,7 @@ from flows.params import IngestParams
 from models.registry import ModelNotFoundError, ModelRejectedError, Registry, check_compatible
 from pipelines import ingest as ingest_job
 from pipelines import storage
-from pipelines.options import resolve_runner
+from pipelines.options import runner_argv
 from pipelines.sources.feeds import FeedList, FeedListError, load_feed_list
 from pipelines.summary import RunSummary, save_summary, summarize
 
@@ -68,22 +68,17 @@ def _retry_transient(task: Any, task_run: Any, state: Any) -> bool:
 
 def beam_argv(params: IngestParams, run_id: str, model_version: str) -> list[str]:
     """The Beam command line for an ingest run."""
-    runner = resolve_runner(params.runner)
     argv = [
         f"--feeds={params.feeds}",
         f"--output={params.output}",
         f"--registry={params.registry or Registry().root}",
         f"--model_version={model_version}",
         f"--run_id={run_id}",
-        f"--runner={runner}",
         f"--shards={params.shards}",
+        *runner_argv(params.runner, params.dask_address, params.beam_args),
     ]
     if params.allow_private_networks:
         argv.append("--allow_private_networks")
-    if params.runner.lower() == "multiprocess":
-        argv.append("--direct_running_mode=multi_processing")
-        if not any(a.startswith("--direct_num_workers") for a in params.beam_args):
-            argv.append("--direct_num_workers=2")
     return argv + list(params.beam_args)
 
 

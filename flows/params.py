@@ -18,6 +18,9 @@ class IngestParams(BaseModel):
     model_version: str | None = Field(default=None, description="Model version (default: the champion)")
     runner: str = Field(default="inprocess", description="inprocess, multiprocess, dask, or any Beam runner name")
     beam_args: list[str] = Field(default_factory=list, description="Extra Beam pipeline options, passed through")
+    dask_address: str | None = Field(
+        default=None, description="Dask scheduler (HOST:PORT) for --runner dask (default: a local Dask cluster)"
+    )
     allow_private_networks: bool = Field(default=False, description="Allow loopback/private feed addresses")
     shards: int = Field(default=1, ge=1, le=1024, description="Avro files per date partition")
     feeds_per_batch: int = Field(
@@ -57,6 +60,9 @@ class ReclassifyParams(BaseModel):
     overwrite: bool = Field(default=False, description="Replace an earlier articles_v<model> folder")
     runner: str = Field(default="inprocess", description="inprocess, multiprocess, dask, or any Beam runner name")
     beam_args: list[str] = Field(default_factory=list, description="Extra Beam pipeline options")
+    dask_address: str | None = Field(
+        default=None, description="Dask scheduler (HOST:PORT) for --runner dask (default: a local Dask cluster)"
+    )
 
 
 class UncertainParams(BaseModel):

@@ -14,7 +14,7 @@ from flows.params import ReclassifyParams
 from models.registry import Registry, check_compatible
 from pipelines import reclassify as reclassify_job
 from pipelines import storage
-from pipelines.options import resolve_runner
+from pipelines.options import runner_argv
 from pipelines.summary import counters, save_summary, summarize
 from schemas.reader import article_files
 
@@ -31,7 +31,7 @@ def run_beam_reclassify(params: ReclassifyParams, files: list[str], model_versio
         f"--registry={params.registry or Registry().root}",
         f"--model_version={model_version}",
         f"--run_id={run_id}",
-        f"--runner={resolve_runner(params.runner)}",
+        *runner_argv(params.runner, params.dask_address, params.beam_args),
         *params.beam_args,
     ]
     get_run_logger().info("re-scoring %d files: %s", len(files), " ".join(argv))

@@ -18,7 +18,7 @@ RUNNER_ALIASES = {
     "direct": "FnApiRunner",
     # The same runner with N worker processes (set --direct_num_workers, default 2).
     "multiprocess": "FnApiRunner",
-    "dask": "apache_beam.runners.dask.dask_runner.DaskRunner",
+    "dask": "pipelines.dask_runner.MarsadDaskRunner",
 }
 
 
@@ -75,6 +75,21 @@ def fetch_limits(options: MarsadOptions) -> FetchLimits:
 def file_tag(options: MarsadOptions) -> str:
     """The tag in the names of the files a job writes: the run id, plus the batch number in a batched run."""
     return options.run_id if options.batch is None else f"{options.run_id}-b{options.batch:03d}"
+
+
+def runner_argv(runner: str, dask_address: str | None, beam_args: list[str]) -> list[str]:
+    """Beam options for a runner alias: the runner itself, plus what the alias implies (workers, scheduler)."""
+    argv = [f"--runner={resolve_runner(runner)}"]
+    alias = runner.lower()
+    if alias == "multiprocess":
+        argv.append("--direct_running_mode=multi_processing")
+        if not any(a.startswith("--direct_num_workers") for a in beam_args):
+            argv.append("--direct_num_workers=2")
+    if dask_address:
+        if alias != "dask":
+            raise ValueError("--dask-address needs --runner dask")
+        argv.append(f"--dask_client_address={dask_address}")
+    return argv
 
 
 def resolve_runner(name: str | None) -> str:
