@@ -4,7 +4,7 @@ Each measurement runs in its own process (so peak memory is that run's alone, wo
 feed set generated from the corpus (see ``bench/synthetic.py``). The ceiling and the one-worker run are pinned to
 one core with ``taskset`` when it is available.
 
-Usage: python -m bench.ingest [--sizes 10000 100000] [--feeds 20] [--registry DIR] [--json PATH]
+Usage: python -m bench.ingest [--sizes 10000 100000] [--feeds 20] [--registry DIR] [--json PATH] [--dask]
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def _measure(cmd: list[str], pin: bool) -> dict[str, float]:
     return result
 
 
-def bench_size(size: int, feeds: int, registry: str, work: Path) -> list[dict[str, object]]:
+def bench_size(size: int, feeds: int, registry: str, work: Path, dask: bool = False) -> list[dict[str, object]]:
     feeds = max(feeds, size // 500)  # about 1 MB per feed file, well under the per-fetch byte limit
     data = work / f"feeds-{size}"
     if not (data / "feeds.yaml").exists():
@@ -85,8 +85,21 @@ def bench_size(size: int, feeds: int, registry: str, work: Path) -> list[dict[st
             False,
         ),
     }
+    if dask:
+        runs["marsad ingest, Dask LocalCluster, 2 worker processes"] = (
+            [
+                sys.executable,
+                "-m",
+                "bench.dask_run",
+                f"--feeds={data / 'feeds.yaml'}",
+                f"--output={work / 'out-dask'}",
+                f"--registry={registry}",
+                "--shards=2",
+            ],
+            False,
+        )
     for name, (cmd, pin) in runs.items():
-        for out in ("out-ceiling", "out-1", "out-2"):
+        for out in ("out-ceiling", "out-1", "out-2", "out-dask"):
             shutil.rmtree(work / out, ignore_errors=True)
         row = {"size": size, "run": name, **_measure(cmd, pin)}
         if row["articles"] != size:
@@ -103,10 +116,11 @@ def main() -> None:
     parser.add_argument("--registry", default=os.environ.get("MARSAD_REGISTRY", "var/registry"))
     parser.add_argument("--work", default="var/bench")
     parser.add_argument("--json", help="also write all rows here")
+    parser.add_argument("--dask", action="store_true", help="also run on a two-worker Dask LocalCluster")
     args = parser.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    rows = [row for size in args.sizes for row in bench_size(size, args.feeds, args.registry, work)]
+    rows = [row for size in args.sizes for row in bench_size(size, args.feeds, args.registry, work, args.dask)]
     print("\n| items | run | articles/s | seconds | peak RSS MB |\n|---:|---|---:|---:|---:|")
     for r in rows:
         print(f"| {r['size']} | {r['run']} | {r['articles_per_s']} | {r['seconds']} | {r['peak_rss_mb']} |")

@@ -117,6 +117,7 @@ def ingest(
     from flows.ingest import ingest as ingest_flow
     from flows.params import IngestParams
     from models.registry import ModelNotFoundError, ModelRejectedError
+    from pipelines.options import RunnerUnavailableError
     from pipelines.sources.feeds import FeedListError
 
     if dask_address and runner.lower() != "dask":
@@ -136,7 +137,13 @@ def ingest(
     try:
         preflight(params)  # fail fast, before the orchestration engine starts
         summary = ingest_flow(params)
-    except (FeedListError, ModelNotFoundError, ModelRejectedError, OutputNotWritableError) as exc:
+    except (
+        FeedListError,
+        ModelNotFoundError,
+        ModelRejectedError,
+        OutputNotWritableError,
+        RunnerUnavailableError,
+    ) as exc:
         fail(str(exc))
     if as_json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -415,6 +422,13 @@ def reclassify(
     require_folder(output)
     if dask_address and runner.lower() != "dask":
         fail("--dask-address needs --runner dask")
+    if dask_address:
+        from pipelines.options import RunnerUnavailableError, check_dask_scheduler
+
+        try:
+            check_dask_scheduler(dask_address)
+        except RunnerUnavailableError as exc:
+            fail(str(exc))
     params = ReclassifyParams(
         output=output,
         registry=registry,

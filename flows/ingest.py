@@ -13,7 +13,7 @@ from flows.params import IngestParams
 from models.registry import ModelNotFoundError, ModelRejectedError, Registry, check_compatible
 from pipelines import ingest as ingest_job
 from pipelines import storage
-from pipelines.options import runner_argv
+from pipelines.options import check_dask_scheduler, runner_argv
 from pipelines.sources.feeds import FeedList, FeedListError, load_feed_list
 from pipelines.summary import RunSummary, save_summary, summarize
 
@@ -44,7 +44,8 @@ def preflight(params: IngestParams) -> tuple[FeedList, str]:
         The feed list and the model version to use.
 
     Raises:
-        FeedListError, ModelNotFoundError, ModelRejectedError, OutputNotWritableError: with a one-line message.
+        FeedListError, ModelNotFoundError, ModelRejectedError, OutputNotWritableError, RunnerUnavailableError: with
+        a one-line message.
     """
     feeds = load_feed_list(params.feeds)
     if not feeds.enabled:
@@ -53,6 +54,8 @@ def preflight(params: IngestParams) -> tuple[FeedList, str]:
     model_version = registry.resolve(params.model_version)
     check_compatible(registry.metadata(model_version))
     check_output_writable(params.output)
+    if params.dask_address:
+        check_dask_scheduler(params.dask_address)
     return feeds, model_version
 
 

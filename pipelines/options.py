@@ -92,6 +92,28 @@ def runner_argv(runner: str, dask_address: str | None, beam_args: list[str]) -> 
     return argv
 
 
+class RunnerUnavailableError(OSError):
+    """The cluster a run was asked to use cannot be reached."""
+
+
+def check_dask_scheduler(address: str, timeout: float = 5.0) -> None:
+    """Fail fast, with a one-line message, when no Dask scheduler answers at ``address`` (``[tcp://]HOST:PORT``)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if not parts.hostname or not port:
+        raise RunnerUnavailableError(f"Dask scheduler address {address!r} is not HOST:PORT")
+    try:
+        socket.create_connection((parts.hostname, port), timeout=timeout).close()
+    except OSError as exc:
+        raise RunnerUnavailableError(f"no Dask scheduler answers at {address}: {exc}") from exc
+
+
 def resolve_runner(name: str | None) -> str:
     """A runner alias (``inprocess``, ``multiprocess``, ``dask``) → Beam's runner name; others pass through."""
     if not name:

@@ -73,6 +73,30 @@ def test_unwritable_output_is_a_clear_error(tmp_path, trained_registry):
     assert result.exit_code == 2 and "not writable" in result.output
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--dask-address", "127.0.0.1:8786"], "needs --runner dask"),
+        (["--runner", "dask", "--dask-address", "127.0.0.1:1"], "no Dask scheduler answers at 127.0.0.1:1"),
+        (["--runner", "dask", "--dask-address", "nowhere"], "is not HOST:PORT"),
+    ],
+)
+def test_unusable_dask_scheduler_is_a_clear_error(tmp_path, trained_registry, extra, message):
+    (tmp_path / "f.xml").write_text("<rss/>")
+    result = invoke(
+        "ingest",
+        "--feeds",
+        str(tmp_path),
+        "--output",
+        str(tmp_path / "out"),
+        "--registry",
+        trained_registry.root,
+        *extra,
+    )
+    assert result.exit_code == 2 and message in result.output
+    assert len(result.output.strip().splitlines()) <= 2
+
+
 def test_classify_writes_one_line_per_readable_input_and_reports_bad_lines(tmp_path, trained_registry):
     source = tmp_path / "in.jsonl"
     source.write_text(
