@@ -37,7 +37,6 @@ from apache_beam.runners.dask.dask_runner import DaskOptions, DaskRunner, DaskRu
 from apache_beam.runners.dask.overrides import _GroupByKeyOnly, dask_overrides
 from apache_beam.runners.dask.transform_evaluator import (
     TRANSLATIONS,
-    DaskBagWindowedIterator,
     Flatten,
     NoOp,
     get_windowed_value,
@@ -80,14 +79,15 @@ class _Receivers(dict):
 
 
 _WORKER_STATE = threading.local()
+_CACHED_STEPS = 256  # set-up DoFns kept per worker thread (steps of recent runs)
 
 
-def _invoker_for(op: _ParDoOp, side_inputs) -> tuple[DoFnInvoker, _Receivers]:
+def _invoker_for(op: _ParDoOp, side_values: tuple[list[Any], ...]) -> tuple[DoFnInvoker, _Receivers]:
     """The set-up ``DoFn`` invoker of a step for this worker thread (set up once, reused across bundles)."""
     cache = getattr(_WORKER_STATE, "invokers", None)
     if cache is None:
         cache = _WORKER_STATE.invokers = {}
-    if side_inputs is None and op.token in cache:
+    if op.token in cache:
         return cache[op.token]
     transform = op.transform
     args, kwargs = transform.raw_side_inputs
@@ -101,6 +101,10 @@ def _invoker_for(op: _ParDoOp, side_inputs) -> tuple[DoFnInvoker, _Receivers]:
         process_yields_batches=False,
         process_batch_yields_elements=False,
     )
+    side_inputs = [
+        SideInputMap(view_type, view_options, [get_windowed_value(v, None) for v in values])
+        for (view_type, view_options), values in zip(op.side_views, side_values)
+    ]
     invoker = DoFnInvoker.create_invoker(
         DoFnSignature(transform.fn),
         handler,
@@ -112,14 +116,16 @@ def _invoker_for(op: _ParDoOp, side_inputs) -> tuple[DoFnInvoker, _Receivers]:
         bundle_finalizer_param=DoFn.BundleFinalizerParam(),
     )
     invoker.invoke_setup()
-    if side_inputs is None:
-        cache[op.token] = (invoker, receivers)
+    while len(cache) >= _CACHED_STEPS:
+        old_invoker, _ = cache.pop(next(iter(cache)))
+        old_invoker.invoke_teardown()
+    cache[op.token] = (invoker, receivers)
     return invoker, receivers
 
 
-def _run_bundle(items, op: _ParDoOp, side_inputs) -> list[Any]:
+def _run_bundle(items, op: _ParDoOp, *side_values: list[Any]) -> list[Any]:
     """Run one Dask partition as one Beam bundle; outputs (``finish_bundle``'s too) and then its metrics."""
-    invoker, receivers = _invoker_for(op, side_inputs)
+    invoker, receivers = _invoker_for(op, side_values)
     receivers.out = out = []
     container = MetricsContainer(op.label)
     previous = statesampler.get_current_tracker()
@@ -134,29 +140,40 @@ def _run_bundle(items, op: _ParDoOp, side_inputs) -> list[Any]:
     finally:
         statesampler.set_current_tracker(previous)
         receivers.out = []
-    if side_inputs is not None:
-        invoker.invoke_teardown()
     out.append(_BundleMetrics(container.get_cumulative()))
     return out
 
 
+def _concat(partitions: list[list[Any]]) -> list[Any]:
+    return [item for partition in partitions for item in partition]
+
+
 @dataclasses.dataclass
 class _ParDoOp:
-    """A ``ParDo`` as a Dask ``map_partitions``; what a worker needs to run it, and nothing from the pipeline."""
+    """A ``ParDo`` as a Dask ``map_partitions``; what a worker needs to run it, and nothing from the pipeline.
+
+    Side inputs (global window only, as in Marsad's batch jobs) are computed once as whole lists and handed to
+    every bundle as Dask dependencies, never recomputed inside a task.
+    """
 
     transform: beam.ParDo
     label: str
     window_fn: Any
     token: str
+    side_views: list[tuple[Any, Any]]
 
     @classmethod
     def of(cls, applied: AppliedPTransform) -> _ParDoOp:
         main_input = next(iter(applied.main_inputs.values()))
         window_fn = main_input.windowing.windowfn if hasattr(main_input, "windowing") else None
-        return cls(applied.transform, applied.full_label, window_fn, uuid.uuid4().hex)
+        views = [(type(si), si._view_options()) for si in applied.side_inputs]
+        return cls(applied.transform, applied.full_label, window_fn, uuid.uuid4().hex, views)
 
-    def apply(self, input_bag, side_inputs=None):
-        return input_bag.map_partitions(_run_bundle, self, side_inputs)
+    def apply(self, input_bag, side_bags):
+        # As unoptimized ``Delayed`` values: handed over as ``Item``s, Dask would rebuild (and so recompute) the
+        # side input's whole upstream graph under new keys for this step.
+        side_items = [bag.reduction(list, _concat).to_delayed(optimize_graph=False) for bag in side_bags]
+        return input_bag.map_partitions(_run_bundle, self, *side_items)
 
 
 def _is_output(item, tag) -> bool:
@@ -200,18 +217,10 @@ class _BagVisitor(PipelineVisitor):
 
     def visit_transform(self, node: AppliedPTransform) -> None:
         transform = node.transform
-        side_inputs = None
-        if node.side_inputs:
-            side_inputs = [
-                SideInputMap(
-                    type(si),
-                    si._view_options(),
-                    DaskBagWindowedIterator(self._bag_of(si.pvalue), si._window_mapping_fn),
-                )
-                for si in node.side_inputs
-            ]
         if isinstance(transform, beam.ParDo):
-            result = _ParDoOp.of(node).apply(self._bag_of(node.main_inputs[next(iter(node.main_inputs))]), side_inputs)
+            main = self._bag_of(node.main_inputs[next(iter(node.main_inputs))])
+            side_bags = [self._bag_of(si.pvalue) for si in node.side_inputs]
+            result = _ParDoOp.of(node).apply(main, side_bags)
             self.metrics.append(result.filter(_is_metrics))
             for tag, pcoll in node.outputs.items():
                 self.bags[pcoll] = result.filter(functools.partial(_is_output, tag=tag)).map(_unwrap)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import apache_beam as beam
@@ -66,6 +66,12 @@ def _first(candidates: list[Article]) -> Article:
     return min(
         candidates, key=lambda a: (a.published_at or 2**62, a.fetched_at, a.feed_id, a.item_key or "", a.url or "")
     )
+
+
+def _written_key_in(kind_key: tuple[str, str], kind: str, new: Mapping[str, None]) -> list[tuple[str, None]]:
+    """``[(key, None)]`` if a written ``(kind, key)`` is of ``kind`` and among this job's new keys, else ``[]``."""
+    written_kind, key = kind_key
+    return [(key, None)] if written_kind == kind and key in new else []
 
 
 class _KeepFirstFn(beam.DoFn):  # type: ignore[misc]
@@ -140,10 +146,12 @@ class DropDuplicates(beam.PTransform):  # type: ignore[misc]
         written = articles.pipeline | "WrittenKeys" >> ReadWrittenKeys(
             pattern, read_written_keys, self.file_tag, self.horizon
         )
-        written_ids = written | "WrittenIds" >> beam.FlatMap(lambda kv: [(kv[1], None)] if kv[0] == "id" else [])
-        written_hashes = written | "WrittenHashes" >> beam.FlatMap(
-            lambda kv: [(kv[1], None)] if kv[0] == "hash" else []
-        )
+        # Only written keys that this job's articles also carry go on to the grouping: memory per job then does
+        # not grow with the size of the output (the new keys are the small side).
+        new_ids = beam.pvalue.AsDict(articles | "NewIds" >> beam.Map(lambda a: (a.article_id, None)))
+        new_hashes = beam.pvalue.AsDict(articles | "NewHashes" >> beam.Map(lambda a: (a.content_hash, None)))
+        written_ids = written | "WrittenIds" >> beam.FlatMap(_written_key_in, "id", new_ids)
+        written_hashes = written | "WrittenHashes" >> beam.FlatMap(_written_key_in, "hash", new_hashes)
 
         by_url = (
             {"new": articles | "KeyById" >> beam.Map(lambda a: (a.article_id, a)), "old": written_ids}

@@ -53,12 +53,32 @@ class SplitAndHold(beam.DoFn):
             yield GlobalWindows.windowed_value(number)
 
 
-def test_runner_keeps_tagged_outputs_apart_keeps_finish_bundle_output_and_reports_metrics(dask_cluster):
+class Record(beam.DoFn):
+    """Appends each element to a log file: a side effect that must happen once per element."""
+
+    def __init__(self, log):
+        self.log = str(log)
+
+    def process(self, number):
+        with open(self.log, "a") as fh:
+            fh.write(f"{number}\n")
+        yield number
+
+
+def test_runner_keeps_outputs_apart_keeps_finish_bundle_output_reads_side_inputs_and_reports_metrics(
+    dask_cluster, tmp_path
+):
     options = PipelineOptions(
         ["--runner=pipelines.dask_runner.MarsadDaskRunner", f"--dask_client_address={dask_cluster.scheduler_address}"]
     )
     pipeline = beam.Pipeline(options=options)
-    numbers = pipeline | beam.Create(range(300)) | beam.ParDo(SplitAndHold()).with_outputs("threes", main="rest")
+    log = tmp_path / "processed.txt"
+    numbers = (
+        pipeline
+        | beam.Create(range(300))
+        | "Record" >> beam.ParDo(Record(log))
+        | beam.ParDo(SplitAndHold()).with_outputs("threes", main="rest")
+    )
     assert_that(numbers.threes, equal_to([n for n in range(300) if n % 3 == 0]), label="Threes")
     assert_that(numbers.rest, equal_to([n for n in range(300) if n % 3]), label="Rest")
     grouped = (
@@ -68,10 +88,15 @@ def test_runner_keeps_tagged_outputs_apart_keeps_finish_bundle_output_and_report
         | beam.MapTuple(lambda k, v: (k, sum(1 for _ in v)))
     )
     assert_that(grouped, equal_to([(k, len([n for n in range(300) if n % 3 and n % 7 == k])) for k in range(7)]))
+    threes = beam.pvalue.AsDict(numbers.threes | "KeyThrees" >> beam.Map(lambda n: (n, None)))
+    multiples = numbers.rest | "TimesThree" >> beam.Map(lambda n, known: (n * 3) in known, known=threes)
+    assert_that(multiples, equal_to([n * 3 < 300 for n in range(300) if n % 3]), label="SideInput")
     result = pipeline.run()
     result.wait_until_finish()  # a failed assert_that on a worker fails the run here
     seen = result.metrics().query(MetricsFilter().with_namespace("test"))["counters"]
     assert [c.committed for c in seen] == [300]
+    # Every step ran once per element, however many consumers (outputs, side input, grouping) it feeds.
+    assert sorted(int(line) for line in log.read_text().split()) == list(range(300))
 
 
 @pytest.fixture()
