@@ -1,4 +1,4 @@
-"""Beam's Dask runner with the three fixes Marsad's jobs need.
+"""Beam's Dask runner, with the fixes Marsad's jobs need.
 
 Beam 2.77 ships an experimental ``DaskRunner`` that turns a pipeline into Dask bags. Run as shipped, it cannot
 run Marsad's jobs correctly:
@@ -8,16 +8,19 @@ run Marsad's jobs correctly:
 - elements a ``DoFn`` emits in ``finish_bundle`` are lost (results are collected before ``finish_bundle``), which
   drops the last batch of ``BatchElements`` and so of ``RunInference``;
 - only the last transform's bag is computed, so branches that do not lead to it (dead letters, feed state) never
-  run; and ``metrics()`` raises ``NotImplementedError``.
+  run;
+- its ``GroupByKey`` strips the windows from the grouped values, and the ``GroupAlsoByWindow`` step after it fails;
+- side inputs are read by computing the side bag inside a worker's task (its whole upstream again);
+- ``metrics()`` raises ``NotImplementedError``.
 
-It also groups without keeping the windows of the grouped values, which the step after the grouping needs.
-
-``MarsadDaskRunner`` keeps Beam's translation of ``Create`` and ``Flatten`` and its Dask client
-options (``--dask_client_address`` ...), and replaces the rest: bags are keyed by ``PCollection`` and split by
-output tag, outputs are collected after ``finish_bundle``, every leaf of the graph is computed, and each bundle
-runs inside a Beam metrics container whose updates are sent back with the results and merged on the client, so
-``result.metrics()`` works as on the other runners. The work itself still runs on the Dask cluster; this module
-only fixes the translation.
+``MarsadDaskRunner`` keeps Beam's translation of ``Create`` and ``Flatten`` and its Dask client options
+(``--dask_client_address`` ...), and replaces the rest: bags are keyed by ``PCollection`` and split by output tag;
+outputs are collected after ``finish_bundle``; every leaf of the graph is computed; grouping keeps windows; side
+inputs are computed once and handed to each bundle as a Dask dependency; and each bundle runs inside a Beam
+metrics container whose updates travel back with the results and are merged on the client, so
+``result.metrics()`` works as on the other runners. Dask still schedules and runs all the work; this module only
+fixes the translation. Every step runs once per element (a test checks it), which matters because Marsad's steps
+write files.
 """
 
 from __future__ import annotations
