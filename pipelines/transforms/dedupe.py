@@ -68,10 +68,9 @@ def _first(candidates: list[Article]) -> Article:
     )
 
 
-def _written_key_in(kind_key: tuple[str, str], kind: str, new: Mapping[str, None]) -> list[tuple[str, None]]:
-    """``[(key, None)]`` if a written ``(kind, key)`` is of ``kind`` and among this job's new keys, else ``[]``."""
-    written_kind, key = kind_key
-    return [(key, None)] if written_kind == kind and key in new else []
+def _keys_of(article: Article) -> list[tuple[tuple[str, str], None]]:
+    """The ``(kind, key)`` pairs under which an article can already have been written."""
+    return [(("id", article.article_id), None), (("hash", article.content_hash), None)]
 
 
 class _KeepFirstFn(beam.DoFn):  # type: ignore[misc]
@@ -97,7 +96,9 @@ class _KeepFirstFn(beam.DoFn):  # type: ignore[misc]
 class ReadWrittenKeys(beam.PTransform):  # type: ignore[misc]
     """Keys of the records already written under ``pattern``, as ``(kind, key)`` pairs from ``read_keys(path)``.
 
-    Files of this job itself, and with a horizon files older than it, are left out.
+    Files of this job itself, and with a horizon files older than it, are left out. With ``wanted`` (a side input
+    of ``((kind, key), None)`` pairs) only those keys are kept, as each file is read: the keys of a large output
+    then never pile up anywhere.
     """
 
     def __init__(
@@ -106,21 +107,33 @@ class ReadWrittenKeys(beam.PTransform):  # type: ignore[misc]
         read_keys: Callable[[str], Iterator[tuple[str, str]]],
         file_tag: str | None,
         horizon: float | None,
+        wanted: beam.pvalue.AsSideInput | None = None,
     ) -> None:
         super().__init__()
         self.pattern, self.read_keys, self.file_tag, self.horizon = pattern, read_keys, file_tag, horizon
+        self.wanted = wanted
 
     def expand(self, begin: beam.pvalue.PBegin) -> beam.PCollection:
         own = f"part-{self.file_tag}-" if self.file_tag else None
         since = time.time() - self.horizon if self.horizon else None
-        return (
+        paths = (
             begin
             | "FilesPattern" >> beam.Create([self.pattern] if self.pattern else [])
             | "ListFiles"
             >> beam.FlatMap(lambda pattern: [p for p in storage.match(pattern, since) if not own or own not in p])
             | "SpreadFiles" >> beam.Reshuffle()
-            | "ReadKeys" >> beam.FlatMap(self.read_keys)
         )
+        if self.wanted is None:
+            return paths | "ReadKeys" >> beam.FlatMap(self.read_keys)
+        return paths | "ReadKeys" >> beam.FlatMap(_wanted_keys, self.read_keys, self.wanted)
+
+
+def _wanted_keys(
+    path: str, read_keys: Callable[[str], Iterator[tuple[str, str]]], wanted: Mapping[tuple[str, str], None]
+) -> Iterator[tuple[str, str]]:
+    for kind_key in read_keys(path):
+        if kind_key in wanted:
+            yield kind_key
 
 
 class DropDuplicates(beam.PTransform):  # type: ignore[misc]
@@ -143,15 +156,16 @@ class DropDuplicates(beam.PTransform):  # type: ignore[misc]
 
     def expand(self, articles: beam.PCollection) -> dict[str, beam.PCollection]:
         pattern = articles_pattern(self.output) if self.output else None
+        # Only written keys that this job's articles also carry are kept (the new keys are the small side), so a
+        # job's memory does not grow with the size of the output.
+        new_keys = beam.pvalue.AsDict(articles | "NewKeys" >> beam.FlatMap(_keys_of))
         written = articles.pipeline | "WrittenKeys" >> ReadWrittenKeys(
-            pattern, read_written_keys, self.file_tag, self.horizon
+            pattern, read_written_keys, self.file_tag, self.horizon, wanted=new_keys
         )
-        # Only written keys that this job's articles also carry go on to the grouping: memory per job then does
-        # not grow with the size of the output (the new keys are the small side).
-        new_ids = beam.pvalue.AsDict(articles | "NewIds" >> beam.Map(lambda a: (a.article_id, None)))
-        new_hashes = beam.pvalue.AsDict(articles | "NewHashes" >> beam.Map(lambda a: (a.content_hash, None)))
-        written_ids = written | "WrittenIds" >> beam.FlatMap(_written_key_in, "id", new_ids)
-        written_hashes = written | "WrittenHashes" >> beam.FlatMap(_written_key_in, "hash", new_hashes)
+        written_ids = written | "WrittenIds" >> beam.FlatMap(lambda kv: [(kv[1], None)] if kv[0] == "id" else [])
+        written_hashes = written | "WrittenHashes" >> beam.FlatMap(
+            lambda kv: [(kv[1], None)] if kv[0] == "hash" else []
+        )
 
         by_url = (
             {"new": articles | "KeyById" >> beam.Map(lambda a: (a.article_id, a)), "old": written_ids}
