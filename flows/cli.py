@@ -94,6 +94,20 @@ def print_summary(summary: dict[str, Any]) -> None:
     )
 
 
+def check_dask_options(runner: str, dask_address: str | None) -> None:
+    """Exit with a one-line error when ``--dask-address`` comes without ``--runner dask`` or nothing answers there."""
+    if not dask_address:
+        return
+    if runner.lower() != "dask":
+        fail("--dask-address needs --runner dask")
+    from pipelines.options import RunnerUnavailableError, check_dask_scheduler
+
+    try:
+        check_dask_scheduler(dask_address)
+    except RunnerUnavailableError as exc:
+        fail(str(exc))
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def ingest(
     ctx: typer.Context,
@@ -120,8 +134,7 @@ def ingest(
     from pipelines.options import RunnerUnavailableError
     from pipelines.sources.feeds import FeedListError
 
-    if dask_address and runner.lower() != "dask":
-        fail("--dask-address needs --runner dask")
+    check_dask_options(runner, dask_address)
     params = IngestParams(
         feeds=feeds,
         output=output,
@@ -420,15 +433,7 @@ def reclassify(
     from models.registry import ModelNotFoundError, ModelRejectedError
 
     require_folder(output)
-    if dask_address and runner.lower() != "dask":
-        fail("--dask-address needs --runner dask")
-    if dask_address:
-        from pipelines.options import RunnerUnavailableError, check_dask_scheduler
-
-        try:
-            check_dask_scheduler(dask_address)
-        except RunnerUnavailableError as exc:
-            fail(str(exc))
+    check_dask_options(runner, dask_address)
     params = ReclassifyParams(
         output=output,
         registry=registry,
