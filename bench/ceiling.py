@@ -46,16 +46,8 @@ def run(feeds_dir: Path, output: Path, registry: str) -> dict[str, float]:
         predictions = predict(model.pipeline, [a.normalized for a in batch], model.topics)
         for a, p in zip(batch, predictions):
             actors = gazetteer.tag(a.summary, title=a.title)
-            item = ClassifiedArticle(
-                article=a,
-                topic=p.topic,
-                topic_scores=p.scores,
-                secondary_topics=p.secondary,
-                confidence=p.confidence,
-                needs_review=p.needs_review,
-                model_version=model.version,
-                countries=actors.countries,
-                organizations=actors.organizations,
+            item = ClassifiedArticle.scored(
+                a, p, model.version, countries=actors.countries, organizations=actors.organizations
             )
             writer.write(article_record(item, "ceiling", version))
         written += len(batch)

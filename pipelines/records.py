@@ -78,6 +78,20 @@ class ClassifiedArticle:
     organizations: tuple[str, ...] = ()
     dateline: str | None = None
 
+    @classmethod
+    def scored(cls, article: Article, prediction: Any, model_version: str, **actors: Any) -> ClassifiedArticle:
+        """``article`` with a model's ``TopicPrediction`` (topic, scores, secondary, confidence, needs_review)."""
+        return cls(
+            article=article,
+            topic=prediction.topic,
+            topic_scores=prediction.scores,
+            secondary_topics=prediction.secondary,
+            confidence=prediction.confidence,
+            needs_review=prediction.needs_review,
+            model_version=model_version,
+            **actors,
+        )
+
 
 @dataclass(frozen=True)
 class Failure:

@@ -74,16 +74,7 @@ class TopicModelHandler(ModelHandler[Article, PredictionResult, LoadedModel]):  
 
 def to_classified(result: PredictionResult) -> ClassifiedArticle:
     """A RunInference result → ``ClassifiedArticle`` carrying the version of the model that scored it."""
-    p = result.inference
-    return ClassifiedArticle(
-        article=result.example,
-        topic=p.topic,
-        topic_scores=p.scores,
-        secondary_topics=p.secondary,
-        confidence=p.confidence,
-        needs_review=p.needs_review,
-        model_version=str(result.model_id),
-    )
+    return ClassifiedArticle.scored(result.example, result.inference, str(result.model_id))
 
 
 class ClassifyTopic(beam.PTransform):  # type: ignore[misc]

@@ -14,6 +14,21 @@ def in_process_pipeline() -> TestPipeline:
     return TestPipeline(runner="FnApiRunner")
 
 
+def scored_as_other(article: Any, model_version: str = "m") -> Any:
+    """``article`` as a model sure it is ``other`` would classify it (for tests that only need a written record)."""
+    from pipelines.records import ClassifiedArticle
+
+    return ClassifiedArticle(
+        article=article,
+        topic="other",
+        topic_scores={"other": 1.0},
+        secondary_topics=(),
+        confidence=1.0,
+        needs_review=False,
+        model_version=model_version,
+    )
+
+
 def fields_equal(
     expected: Iterable[tuple[Any, ...]], project: Callable[[Any], tuple[Any, ...]]
 ) -> Callable[[list[Any]], None]:

@@ -5,7 +5,7 @@ from apache_beam.testing.util import assert_that
 
 from pipelines.transforms.dedupe import DropDuplicates
 from pipelines.transforms.normalize import normalize_article
-from tests.pipelines.beam_helpers import fields_equal, in_process_pipeline
+from tests.pipelines.beam_helpers import fields_equal, in_process_pipeline, scored_as_other
 from tests.pipelines.test_normalize import article
 
 
@@ -44,18 +44,9 @@ def test_duplicates_by_url_and_content_are_dropped_and_kept_first():
 
 def write_as_run1(article, folder):
     """Write one article to ``folder`` as run ``run1`` would have."""
-    from pipelines.records import ClassifiedArticle
     from pipelines.transforms.write_avro import WriteArticles
 
-    written = ClassifiedArticle(
-        article=replace(article, language="ar"),
-        topic="other",
-        topic_scores={"other": 1.0},
-        secondary_topics=(),
-        confidence=1.0,
-        needs_review=False,
-        model_version="m1",
-    )
+    written = scored_as_other(replace(article, language="ar"), model_version="m1")
     with in_process_pipeline() as p:
         _ = p | beam.Create([written]) | WriteArticles(str(folder), "run1")
 

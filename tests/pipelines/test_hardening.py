@@ -20,7 +20,7 @@ from pipelines.sources.http import FetchLimits
 from pipelines.transforms.read_feeds import ReadFeeds
 from tests.feedserver import Route, serve
 from tests.fixtures import feeds
-from tests.pipelines.beam_helpers import fields_equal, in_process_pipeline
+from tests.pipelines.beam_helpers import fields_equal, in_process_pipeline, scored_as_other
 
 ITEM = st.fixed_dictionaries(
     {"title": st.text(max_size=200), "description": st.text(max_size=500), "link": st.text(max_size=80)}
@@ -84,7 +84,6 @@ def test_feed_list_can_allow_private_networks(tmp_path):
 
 
 def test_full_disk_fails_clearly_and_leaves_no_file(tmp_path, monkeypatch):
-    from pipelines.records import ClassifiedArticle
     from pipelines.transforms import write_avro
     from pipelines.transforms.normalize import normalize_article
     from tests.pipelines.test_normalize import article
@@ -112,15 +111,7 @@ def test_full_disk_fails_clearly_and_leaves_no_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(write_avro.FileSystems, "create", lambda path, *a, **k: FullDisk(real_create(path, *a, **k)))
     items = [
-        ClassifiedArticle(
-            article=normalize_article(article(f"خبر {i} " * 30, "نص " * 200, url=f"https://x/{i}")),
-            topic="other",
-            topic_scores={"other": 1.0},
-            secondary_topics=(),
-            confidence=1.0,
-            needs_review=False,
-            model_version="m",
-        )
+        scored_as_other(normalize_article(article(f"خبر {i} " * 30, "نص " * 200, url=f"https://x/{i}")))
         for i in range(20)
     ]
     fn = write_avro.WriteAvroFileFn(str(tmp_path), "articles", "marsad.Article", "run")
