@@ -101,3 +101,16 @@ def test_untrusted_types_are_refused(tmp_path):
 def test_set_champion_needs_an_existing_version(registry):
     with pytest.raises(ModelNotFoundError):
         registry.set_champion("nope")
+
+
+def test_loading_the_same_artifact_again_reuses_the_model_but_still_checks_it(registry):
+    first = registry.load()
+    assert registry.load().pipeline is first.pipeline  # same bytes, same sha256: built once per process
+    other = registry.save(fit(ITEMS, {"classifier": "logreg", "features": "word"}), {"metrics": {}})
+    assert registry.load(other).pipeline is not first.pipeline
+    path = registry.path(first.version, "model.skops")
+    data = bytearray(open(path, "rb").read())
+    data[len(data) // 2] ^= 0xFF
+    open(path, "wb").write(data)
+    with pytest.raises(ModelRejectedError, match="sha256"):
+        registry.load(first.version)
