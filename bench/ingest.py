@@ -5,6 +5,7 @@ feed set generated from the corpus (see ``bench/synthetic.py``). The ceiling and
 one core with ``taskset`` when it is available.
 
 Usage: python -m bench.ingest [--sizes 10000 100000] [--feeds 20] [--registry DIR] [--json PATH] [--dask]
+                              [--beam-processes]
 """
 
 from __future__ import annotations
@@ -48,43 +49,46 @@ def _measure(cmd: list[str], pin: bool) -> dict[str, float]:
     return result
 
 
-def bench_size(size: int, feeds: int, registry: str, work: Path, dask: bool = False) -> list[dict[str, object]]:
+def bench_size(
+    size: int, feeds: int, registry: str, work: Path, dask: bool = False, beam_processes: bool = False
+) -> list[dict[str, object]]:
     feeds = max(feeds, size // 500)  # about 1 MB per feed file, well under the per-fetch byte limit
     data = work / f"feeds-{size}"
     if not (data / "feeds.yaml").exists():
         write_benchmark_set(data, size, feeds)
     rows = []
+
+    def beam_cmd(out: str) -> list[str]:
+        return [
+            sys.executable,
+            "-c",
+            BEAM_SNIPPET,
+            f"--feeds={data / 'feeds.yaml'}",
+            f"--output={work / out}",
+            f"--registry={registry}",
+        ]
+
     runs = {
         "ceiling (plain loop, 1 core)": (
             [sys.executable, "-m", "bench.ceiling", str(data), str(work / "out-ceiling"), "--registry", registry],
             True,
         ),
-        "marsad ingest, in-process (1 core)": (
+        "marsad ingest, in-process (1 core)": (beam_cmd("out-1"), True),
+        "marsad ingest, 2 warm worker processes (--runner multiprocess)": (
             [
-                sys.executable,
-                "-c",
-                BEAM_SNIPPET,
-                f"--feeds={data / 'feeds.yaml'}",
-                f"--output={work / 'out-1'}",
-                f"--registry={registry}",
-            ],
-            True,
-        ),
-        "marsad ingest, 2 worker processes": (
-            [
-                sys.executable,
-                "-c",
-                BEAM_SNIPPET,
-                f"--feeds={data / 'feeds.yaml'}",
-                f"--output={work / 'out-2'}",
-                f"--registry={registry}",
+                *beam_cmd("out-2"),
                 "--shards=2",
-                "--direct_running_mode=multi_processing",
+                "--runner=pipelines.worker_pool.WarmPoolRunner",
                 "--direct_num_workers=2",
             ],
             False,
         ),
     }
+    if beam_processes:
+        runs["marsad ingest, Beam's own 2 worker processes, new for each job"] = (
+            [*beam_cmd("out-2"), "--shards=2", "--direct_running_mode=multi_processing", "--direct_num_workers=2"],
+            False,
+        )
     if dask:
         runs["marsad ingest, Dask LocalCluster, 2 worker processes"] = (
             [
@@ -117,10 +121,19 @@ def main() -> None:
     parser.add_argument("--work", default="var/bench")
     parser.add_argument("--json", help="also write all rows here")
     parser.add_argument("--dask", action="store_true", help="also run on a two-worker Dask LocalCluster")
+    parser.add_argument(
+        "--beam-processes",
+        action="store_true",
+        help="also run on Beam's own two worker processes (--direct_running_mode=multi_processing, new per job)",
+    )
     args = parser.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    rows = [row for size in args.sizes for row in bench_size(size, args.feeds, args.registry, work, args.dask)]
+    rows = [
+        row
+        for size in args.sizes
+        for row in bench_size(size, args.feeds, args.registry, work, args.dask, args.beam_processes)
+    ]
     print("\n| items | run | articles/s | seconds | peak RSS MB |\n|---:|---|---:|---:|---:|")
     for r in rows:
         print(f"| {r['size']} | {r['run']} | {r['articles_per_s']} | {r['seconds']} | {r['peak_rss_mb']} |")

@@ -113,22 +113,4 @@ def run_in_batches(argv: list[str], feeds: FeedList, feeds_per_batch: int = 20) 
     for number, batch in enumerate(batches):
         batch_argv = argv + ([f"--batch={number}"] if len(batches) > 1 else [])
         totals.update(counters(run(batch_argv, feeds=replace(feeds, feeds=tuple(batch)))))
-        release_memory()
     return dict(totals)
-
-
-def release_memory() -> None:
-    """Hand freed heap back to the operating system between Beam jobs (glibc only; a no-op elsewhere).
-
-    Without it the resident size of a process that runs many jobs (a batched run, ``marsad serve``) ratchets up
-    after each job although no Python objects are left over: measured over four 20-feed jobs with two worker
-    processes, 513 → 810 MB after the jobs without it, 445 → 496 MB with it.
-    """
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        pass

@@ -10,14 +10,15 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.runners.runner import PipelineResult
 
+from pipelines.memory import limit_malloc_arenas, release_memory
 from pipelines.sources.http import FetchLimits
 
 RUNNER_ALIASES = {
     # In-process: Beam's portable FnApiRunner, chosen explicitly (DirectRunner would first try to download Prism).
     "inprocess": "FnApiRunner",
     "direct": "FnApiRunner",
-    # The same runner with N worker processes (set --direct_num_workers, default 2).
-    "multiprocess": "FnApiRunner",
+    # The same runner with N warm worker processes kept across jobs (set --direct_num_workers, default 2).
+    "multiprocess": "pipelines.worker_pool.WarmPoolRunner",
     "dask": "pipelines.dask_runner.MarsadDaskRunner",
 }
 
@@ -82,7 +83,6 @@ def runner_argv(runner: str, dask_address: str | None, beam_args: list[str]) -> 
     argv = [f"--runner={resolve_runner(runner)}"]
     alias = runner.lower()
     if alias == "multiprocess":
-        argv.append("--direct_running_mode=multi_processing")
         if not any(a.startswith("--direct_num_workers") for a in beam_args):
             argv.append("--direct_num_workers=2")
     if dask_address:
@@ -138,7 +138,11 @@ _NOISE_FILTER = _BeamNoise()
 
 
 def run_job(options: PipelineOptions, compose: Callable[[beam.Pipeline], Any]) -> PipelineResult:
-    """Compose a job on a new pipeline, run it (in-process unless a runner is named) and wait for it to finish."""
+    """Compose a job on a new pipeline, run it (in-process unless a runner is named) and wait for it to finish.
+
+    Afterwards the job's freed memory goes back to the system, so a process running many jobs stays flat.
+    """
+    limit_malloc_arenas()
     root = logging.getLogger()
     if _NOISE_FILTER not in root.filters:
         root.addFilter(_NOISE_FILTER)
@@ -149,4 +153,5 @@ def run_job(options: PipelineOptions, compose: Callable[[beam.Pipeline], Any]) -
     compose(pipeline)
     result = pipeline.run()
     result.wait_until_finish()
+    release_memory()
     return result

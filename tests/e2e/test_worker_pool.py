@@ -1,0 +1,144 @@
+"""``--runner multiprocess``: Beam's FnApiRunner on a pool of warm worker processes that outlives each job.
+
+The pool's processes must do the jobs' work, be reused job after job, stop when the runner's process dies, and a
+job whose worker dies must fail rather than wait forever. Outputs equal the in-process run's, record for record.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import apache_beam as beam
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from flows.ingest import ingest
+from flows.params import IngestParams
+from pipelines.options import runner_argv
+from pipelines.worker_pool import shared_pool
+from tests.fixtures.runners import check_runner_semantics, comparable
+
+pytestmark = pytest.mark.e2e
+
+TWO_WORKERS = ["--runner=pipelines.worker_pool.WarmPoolRunner", "--direct_num_workers=2"]
+ROOT = Path(__file__).parents[2]
+
+
+class LogPid(beam.DoFn):
+    """Appends the id of the process that handles each element to a file."""
+
+    def __init__(self, log):
+        self.log = str(log)
+
+    def process(self, element):
+        with open(self.log, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        yield element
+
+
+def exit_on_seven(number):
+    if number == 7:
+        os._exit(3)  # a worker process dying mid-job: killed, out of memory, crashed
+    return number
+
+
+def run_within(seconds, pipeline):
+    """Run ``pipeline`` in a thread; the test fails, instead of hanging, if it has not finished in time."""
+    outcome = {}
+
+    def target():
+        try:
+            pipeline.run().wait_until_finish()
+            outcome["done"] = True
+        except Exception as exc:  # noqa: BLE001
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert outcome, f"the job neither finished nor failed within {seconds} s"
+    return outcome
+
+
+def pids_of_a_job(log):
+    pipeline = beam.Pipeline(options=PipelineOptions(TWO_WORKERS))
+    _ = pipeline | beam.Create(range(200)) | beam.Reshuffle() | beam.ParDo(LogPid(log))
+    assert run_within(120, pipeline) == {"done": True}
+    pids = {int(line) for line in log.read_text().split()}
+    log.unlink()
+    return pids
+
+
+def running(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in {"Z", "X"}
+
+
+def test_multiprocess_alias_names_the_pool_runner_with_two_workers():
+    assert runner_argv("multiprocess", None, []) == [
+        "--runner=pipelines.worker_pool.WarmPoolRunner",
+        "--direct_num_workers=2",
+    ]
+    assert runner_argv("multiprocess", None, ["--direct_num_workers=4"]) == [
+        "--runner=pipelines.worker_pool.WarmPoolRunner"
+    ]
+
+
+def test_runner_keeps_outputs_apart_keeps_finish_bundle_output_reads_side_inputs_and_reports_metrics(tmp_path):
+    check_runner_semantics(PipelineOptions(TWO_WORKERS), tmp_path / "processed.txt")
+
+
+def test_jobs_run_in_both_pool_processes_and_the_next_job_reuses_them(tmp_path):
+    first = pids_of_a_job(tmp_path / "pids.txt")
+    second = pids_of_a_job(tmp_path / "pids.txt")
+    pool = {proc.pid for proc in shared_pool(2).processes}
+    assert first == second == pool
+    assert os.getpid() not in pool
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # Beam's reader of that worker
+def test_a_job_whose_worker_dies_fails_and_the_next_job_gets_a_new_pool(tmp_path):
+    before = {proc.pid for proc in shared_pool(2).processes}
+    pipeline = beam.Pipeline(options=PipelineOptions(TWO_WORKERS))
+    _ = pipeline | beam.Create(range(50)) | beam.Reshuffle() | beam.Map(exit_on_seven)
+    outcome = run_within(120, pipeline)
+    assert "stopped in the middle of a job" in str(outcome.get("error"))
+    after = pids_of_a_job(tmp_path / "pids.txt")
+    assert after and not after & before
+
+
+def test_pool_processes_stop_when_the_runners_process_is_killed():
+    starter = (
+        "from pipelines.worker_pool import shared_pool; import time; "
+        "print(*[p.pid for p in shared_pool(2).processes], flush=True); time.sleep(600)"
+    )
+    runner = subprocess.Popen([sys.executable, "-c", starter], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    workers = [int(pid) for pid in runner.stdout.readline().split()]
+    assert len(workers) == 2 and all(running(pid) for pid in workers)
+    os.kill(runner.pid, signal.SIGKILL)
+    runner.wait()
+    deadline = time.monotonic() + 20
+    while any(running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(running(pid) for pid in workers)
+
+
+def test_ingest_on_the_pool_equals_the_in_process_run(prefect_harness, trained_registry, sample_feed_list, tmp_path):
+    common = dict(feeds=str(sample_feed_list), registry=trained_registry.root, allow_private_networks=True)
+    local = ingest(IngestParams(output=str(tmp_path / "local"), **common))
+    pooled = ingest(IngestParams(output=str(tmp_path / "pool"), runner="multiprocess", **common))
+    local_articles, local_dead = comparable(tmp_path / "local")
+    pool_articles, pool_dead = comparable(tmp_path / "pool")
+    assert len(local_articles) == 70 and local_dead  # the samples' 70 articles, broken item and failed feeds
+    assert pool_articles == local_articles
+    assert pool_dead == local_dead
+    assert pooled["totals"] == local["totals"]
+    assert pooled["feeds"] == local["feeds"]
+    assert pooled["topics"] == local["topics"] and pooled["conservation_ok"]
