@@ -5,7 +5,7 @@ feed set generated from the corpus (see ``bench/synthetic.py``). The ceiling and
 one core with ``taskset`` when it is available.
 
 Usage: python -m bench.ingest [--sizes 10000 100000] [--feeds 20] [--registry DIR] [--json PATH] [--dask]
-                              [--beam-processes]
+                              [--beam-processes] [--warm-up] [--only TEXT]
 """
 
 from __future__ import annotations
@@ -22,12 +22,17 @@ from pathlib import Path
 from bench.synthetic import write_benchmark_set
 
 BEAM_SNIPPET = """
-import json, sys, time
+import json, shutil, sys, time
+from dataclasses import replace
 from pipelines import ingest
 from pipelines.sources.feeds import load_feed_list
-started = time.perf_counter()
-argv = sys.argv[1:]
+argv = [a for a in sys.argv[1:] if a != "--warm-up"]
 feeds = load_feed_list([a for a in argv if a.startswith("--feeds=")][0].split("=", 1)[1])
+if "--warm-up" in sys.argv:  # one untimed job on one feed first, to another output: the process is already warm
+    output = [a for a in argv if a.startswith("--output=")][0].split("=", 1)[1]
+    ingest.run([*argv, f"--output={output}-warm-up"], feeds=replace(feeds, feeds=feeds.feeds[:1]))
+    shutil.rmtree(output + "-warm-up")
+started = time.perf_counter()
 values = ingest.run_in_batches(argv, feeds, feeds_per_batch=20)  # as `marsad ingest` does by default
 written = sum(v for k, v in values.items() if k.endswith("/written"))
 print(json.dumps({"articles": written, "seconds": round(time.perf_counter() - started, 1)}))
@@ -50,7 +55,14 @@ def _measure(cmd: list[str], pin: bool) -> dict[str, float]:
 
 
 def bench_size(
-    size: int, feeds: int, registry: str, work: Path, dask: bool = False, beam_processes: bool = False
+    size: int,
+    feeds: int,
+    registry: str,
+    work: Path,
+    dask: bool = False,
+    beam_processes: bool = False,
+    warm_up: bool = False,
+    only: str | None = None,
 ) -> list[dict[str, object]]:
     feeds = max(feeds, size // 500)  # about 1 MB per feed file, well under the per-fetch byte limit
     data = work / f"feeds-{size}"
@@ -84,6 +96,17 @@ def bench_size(
             False,
         ),
     }
+    if warm_up:
+        runs["marsad ingest, 2 warm worker processes already running (as in marsad serve or stream)"] = (
+            [
+                *beam_cmd("out-2"),
+                "--shards=2",
+                "--runner=pipelines.worker_pool.WarmPoolRunner",
+                "--direct_num_workers=2",
+                "--warm-up",
+            ],
+            False,
+        )
     if beam_processes:
         runs["marsad ingest, Beam's own 2 worker processes, new for each job"] = (
             [*beam_cmd("out-2"), "--shards=2", "--direct_running_mode=multi_processing", "--direct_num_workers=2"],
@@ -103,6 +126,8 @@ def bench_size(
             False,
         )
     for name, (cmd, pin) in runs.items():
+        if only and only not in name:
+            continue
         for out in ("out-ceiling", "out-1", "out-2", "out-dask"):
             shutil.rmtree(work / out, ignore_errors=True)
         row = {"size": size, "run": name, **_measure(cmd, pin)}
@@ -126,13 +151,21 @@ def main() -> None:
         action="store_true",
         help="also run on Beam's own two worker processes (--direct_running_mode=multi_processing, new per job)",
     )
+    parser.add_argument(
+        "--warm-up",
+        action="store_true",
+        help="also time the worker pool in a process that already ran a job (a long-running marsad serve or stream)",
+    )
+    parser.add_argument("--only", help="run only the rows whose name contains this text")
     args = parser.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     rows = [
         row
         for size in args.sizes
-        for row in bench_size(size, args.feeds, args.registry, work, args.dask, args.beam_processes)
+        for row in bench_size(
+            size, args.feeds, args.registry, work, args.dask, args.beam_processes, args.warm_up, args.only
+        )
     ]
     print("\n| items | run | articles/s | seconds | peak RSS MB |\n|---:|---|---:|---:|---:|")
     for r in rows:

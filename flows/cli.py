@@ -550,16 +550,22 @@ def stream(
     allow_private_networks: Annotated[
         bool, typer.Option("--allow-private-networks", help="Allow feeds on loopback/private/link-local addresses")
     ] = False,
+    runner: Annotated[
+        str, typer.Option(help="inprocess, or multiprocess: worker processes kept for the whole stream")
+    ] = "inprocess",
 ) -> None:
     """Poll the feeds continuously and write each window's new articles (Ctrl-C finishes the window, then stops)."""
     import threading
 
     from flows.ingest import OutputNotWritableError, check_output_writable
     from models.registry import ModelNotFoundError, ModelRejectedError, Registry
+    from pipelines.options import runner_argv
     from pipelines.sources.feeds import FeedListError, load_feed_list
     from pipelines.stream import StreamSettings, run_stream, stop_on_signals
 
     logging.getLogger("marsad.stream").setLevel(logging.INFO)
+    if runner.lower() not in {"inprocess", "multiprocess"}:
+        fail(f"marsad stream runs on --runner inprocess or multiprocess, not {runner}")
     try:
         feed_list = load_feed_list(feeds)
         reg = Registry(registry)
@@ -577,7 +583,7 @@ def stream(
         inbox=inbox,
         dedupe_horizon=dedupe_horizon,
         allow_private_networks=allow_private_networks or feed_list.allow_private_networks,
-        beam_args=list(ctx.args),
+        beam_args=[*runner_argv(runner, None, list(ctx.args)), *ctx.args],
     )
     stop = threading.Event()
     stop_on_signals(stop)

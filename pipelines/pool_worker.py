@@ -1,8 +1,9 @@
 """A warm worker process of ``pipelines.worker_pool``: runs SDK harnesses for the runner, job after job.
 
-Started by the pool as ``python -m pipelines.pool_worker``. It imports what jobs need once, serves Beam's external
-worker pool service on loopback (its address is the first line it prints), runs each requested SDK harness in a
-thread, and stops at the end of its standard input: when the runner's process closes the pipe, exits or dies.
+Started by the pool as ``python -m pipelines.pool_worker ADDRESS``. It imports what jobs need once, serves Beam's
+external worker pool service at ADDRESS (a Unix socket; it prints the address once it listens), runs each requested
+SDK harness in a thread, and stops at the end of its standard input: when the runner's process closes the pipe,
+exits or dies.
 """
 
 from __future__ import annotations
@@ -54,7 +55,10 @@ class _HarnessThreads(beam_fn_api_pb2_grpc.BeamFnExternalWorkerPoolServicer):  #
             harness = SdkHarness(request.control_endpoint.url, worker_id=request.worker_id)
         except Exception as exc:  # noqa: BLE001  (the runner gets the reason)
             return beam_fn_api_pb2.StartWorkerResponse(error=f"{type(exc).__name__}: {exc}")
-        threading.Thread(target=_run_harness, args=(harness, log_to_runner), name=request.worker_id).start()
+        # A daemon: when the runner's process is gone, this process exits even if a job's harness is stuck.
+        threading.Thread(
+            target=_run_harness, args=(harness, log_to_runner), name=request.worker_id, daemon=True
+        ).start()
         return beam_fn_api_pb2.StartWorkerResponse()
 
     def StopWorker(self, request: Any, context: Any) -> Any:  # noqa: N802
@@ -88,9 +92,10 @@ def serve() -> None:
         importlib.import_module(module)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     beam_fn_api_pb2_grpc.add_BeamFnExternalWorkerPoolServicer_to_server(_HarnessThreads(), server)
-    port = server.add_insecure_port("localhost:0")
+    address = sys.argv[1]  # a Unix socket in the pool's private directory
+    server.add_insecure_port(address)
     server.start()
-    print(f"listening localhost:{port}", flush=True)
+    print(f"listening {address}", flush=True)
     os.dup2(2, 1)  # from here on, whatever a job prints goes to standard error, not into the handshake pipe
     sys.stdin.read()  # returns at end of file: the runner's process closed the pipe, exited or died
     server.stop(grace=None)

@@ -22,8 +22,10 @@ import atexit
 import itertools
 import logging
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from concurrent import futures
 from typing import Any
@@ -50,7 +52,10 @@ class WorkerPool:
         if workers < 1:
             raise ValueError("a worker pool needs at least one worker")
         self.workers = workers
-        self.processes = [_spawn_worker() for _ in range(workers)]
+        # Whoever can reach a worker can have it run code, so the pool listens on Unix sockets in a directory only
+        # this user can enter (mkdtemp creates it with mode 0700), never on a network port.
+        self._sockets = tempfile.mkdtemp(prefix="marsad-pool-")
+        self.processes = [_spawn_worker(f"unix:{self._sockets}/worker-{n}") for n in range(workers)]
         self._channels: list[Any] = []
         self._server: Any = None
         try:
@@ -61,7 +66,8 @@ class WorkerPool:
         stubs = [beam_fn_api_pb2_grpc.BeamFnExternalWorkerPoolStub(channel) for channel in self._channels]
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         beam_fn_api_pb2_grpc.add_BeamFnExternalWorkerPoolServicer_to_server(_TakeTurns(stubs), self._server)
-        self.address = f"localhost:{self._server.add_insecure_port('localhost:0')}"
+        self.address = f"unix:{self._sockets}/pool"
+        self._server.add_insecure_port(self.address)
         self._server.start()
 
     def alive(self) -> bool:
@@ -83,14 +89,15 @@ class WorkerPool:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        shutil.rmtree(self._sockets, ignore_errors=True)
 
 
-def _spawn_worker() -> subprocess.Popen[str]:
+def _spawn_worker(address: str) -> subprocess.Popen[str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (_PROJECT_ROOT, env.get("PYTHONPATH")) if p)
     env.setdefault("GRPC_VERBOSITY", "ERROR")  # not gRPC's notes about connections the runner closed
     return subprocess.Popen(
-        [sys.executable, "-m", "pipelines.pool_worker"],
+        [sys.executable, "-m", "pipelines.pool_worker", address],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -166,7 +173,7 @@ class _ExternalWorkerHandler(ExternalWorkerHandler):  # type: ignore[misc]
     """Beam's handler of external workers, except that workers of a loopback pool reach the runner on loopback.
 
     Beam tells external workers to call back at this machine's fully qualified name, which needs a DNS lookup
-    and may not resolve at all on a laptop or in a container.
+    and may not resolve at all on a laptop or in a container. (The runner's own services are Beam's, on TCP.)
     """
 
     def __init__(self, external_payload: Any, *args: Any) -> None:
@@ -174,7 +181,7 @@ class _ExternalWorkerHandler(ExternalWorkerHandler):  # type: ignore[misc]
         super().__init__(external_payload, *args)
 
     def host_from_worker(self) -> str:
-        if self._external_payload.endpoint.url.startswith("localhost:"):
+        if self._external_payload.endpoint.url.startswith(("unix:", "localhost:")):
             return "localhost"
         return str(super().host_from_worker())
 

@@ -126,6 +126,26 @@ def test_restart_on_the_same_output_writes_no_duplicates(trained_registry, tmp_p
     assert len(list(read_articles(str(output)))) == 3
 
 
+def test_stream_on_the_worker_pool_keeps_the_same_worker_processes_for_every_window(trained_registry, tmp_path):
+    from dataclasses import replace
+
+    from pipelines.worker_pool import shared_pool
+
+    output = tmp_path / "out"
+    items = [(f"p{i}", *HEADLINES[i]) for i in range(4)]
+    pool = [proc.pid for proc in shared_pool(2).processes]
+    with serve({"/a": Route(body=rss(items[:2])), "/b": Route(body=rss(items[2:]))}) as server:
+        pooled = replace(
+            settings(server, output, trained_registry, duration=5),
+            beam_args=["--runner=pipelines.worker_pool.WarmPoolRunner", "--direct_num_workers=2"],
+        )
+        result = run_stream(pooled)
+    assert len(result["windows"]) >= 2
+    assert result["totals"]["written"] == 4 and result["conservation_ok"]
+    assert sorted(r["url"] for r in read_articles(str(output))) == [f"https://s.example/p{i}" for i in range(4)]
+    assert [proc.pid for proc in shared_pool(2).processes] == pool
+
+
 def test_a_promoted_model_is_used_from_the_next_window_without_restart(trained_registry, tmp_path):
     registry = Registry(str(tmp_path / "registry"))
     shutil.copytree(trained_registry.root, registry.root)

@@ -104,6 +104,14 @@ def test_jobs_run_in_both_pool_processes_and_the_next_job_reuses_them(tmp_path):
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # Beam's reader of that worker
+def test_the_pool_listens_only_on_unix_sockets_in_a_private_directory():
+    pool = shared_pool(2)
+    assert pool.address.startswith("unix:")
+    folder = Path(pool.address.removeprefix("unix:")).parent
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert sorted(p.name for p in folder.iterdir()) == ["pool", "worker-0", "worker-1"]
+
+
 def test_a_job_whose_worker_dies_fails_and_the_next_job_gets_a_new_pool(tmp_path):
     before = {proc.pid for proc in shared_pool(2).processes}
     pipeline = beam.Pipeline(options=PipelineOptions(TWO_WORKERS))
@@ -114,14 +122,41 @@ def test_a_job_whose_worker_dies_fails_and_the_next_job_gets_a_new_pool(tmp_path
     assert after and not after & before
 
 
-def test_pool_processes_stop_when_the_runners_process_is_killed():
-    starter = (
-        "from pipelines.worker_pool import shared_pool; import time; "
-        "print(*[p.pid for p in shared_pool(2).processes], flush=True); time.sleep(600)"
+RUNNER_SCRIPT = """
+import sys, time
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+from pipelines.worker_pool import shared_pool
+
+print(*[p.pid for p in shared_pool(2).processes], flush=True)
+if sys.argv[1] == "idle":
+    time.sleep(600)
+
+
+def slow(n, log=sys.argv[2]):
+    open(log, "a").write(f"{n}\\n")
+    time.sleep(600)
+
+
+pipeline = beam.Pipeline(options=PipelineOptions(["--runner=pipelines.worker_pool.WarmPoolRunner", "--direct_num_workers=2"]))
+_ = pipeline | beam.Create(range(4)) | beam.Reshuffle() | beam.Map(slow)
+pipeline.run().wait_until_finish()
+"""
+
+
+@pytest.mark.parametrize("when", ["idle", "mid-job"])
+def test_pool_processes_stop_when_the_runners_process_is_killed(tmp_path, when):
+    log = tmp_path / "started.txt"
+    runner = subprocess.Popen(
+        [sys.executable, "-c", RUNNER_SCRIPT, when, str(log)], cwd=ROOT, stdout=subprocess.PIPE, text=True
     )
-    runner = subprocess.Popen([sys.executable, "-c", starter], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     workers = [int(pid) for pid in runner.stdout.readline().split()]
     assert len(workers) == 2 and all(running(pid) for pid in workers)
+    if when == "mid-job":
+        deadline = time.monotonic() + 60
+        while not (log.exists() and log.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert log.read_text(), "the job never reached the workers"
     os.kill(runner.pid, signal.SIGKILL)
     runner.wait()
     deadline = time.monotonic() + 20

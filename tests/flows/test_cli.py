@@ -97,6 +97,14 @@ def test_unusable_dask_scheduler_is_a_clear_error(tmp_path, trained_registry, ex
     assert len(result.output.strip().splitlines()) <= 2
 
 
+def test_stream_on_a_runner_it_cannot_use_is_a_clear_error(tmp_path, trained_registry):
+    (tmp_path / "f.xml").write_text("<rss/>")
+    result = invoke(
+        "stream", "--feeds", str(tmp_path), "--output", str(tmp_path / "out"), "--runner", "dask", "--duration", "1"
+    )
+    assert result.exit_code == 2 and "runs on --runner inprocess or multiprocess, not dask" in result.output
+
+
 def test_classify_writes_one_line_per_readable_input_and_reports_bad_lines(tmp_path, trained_registry):
     source = tmp_path / "in.jsonl"
     source.write_text(
