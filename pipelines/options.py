@@ -10,6 +10,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.runners.runner import PipelineResult
 
+from pipelines import worker_pool  # noqa: F401  (its fix to Beam's runner: a job whose worker dies fails, not hangs)
 from pipelines.memory import limit_malloc_arenas, release_memory
 from pipelines.sources.http import FetchLimits
 

@@ -1,9 +1,9 @@
 """Warm worker processes that outlive one Beam job: the runner behind ``--runner multiprocess``.
 
 Beam's in-process runner asked for N worker processes (``--direct_running_mode=multi_processing``) starts N new
-Python processes for every job, and each imports Beam, scikit-learn and the model's trusted types again (about 3 s
-of CPU per process). ``marsad ingest`` runs one job per batch of feeds, ``marsad stream`` one per window and
-``marsad serve`` one per scheduled run, so that start-up was paid again and again.
+Python processes for every job, and each imports Beam, scikit-learn and the model's trusted types and loads the
+model again (about 3 s of CPU per process). ``marsad ingest`` runs one job per batch of feeds and ``marsad stream``
+one per window, so that start-up was paid again and again.
 
 ``WarmPoolRunner`` is the same runner (``FnApiRunner``) with Beam's *external* worker environment: each job asks a
 worker pool, over Beam's ``BeamFnExternalWorkerPool`` gRPC service, to start its N SDK harnesses. The pool is N

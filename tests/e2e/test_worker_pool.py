@@ -122,6 +122,15 @@ def test_a_job_whose_worker_dies_fails_and_the_next_job_gets_a_new_pool(tmp_path
     assert after and not after & before
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_job_whose_worker_dies_fails_on_beams_own_worker_processes_too():
+    own = ["--runner=FnApiRunner", "--direct_running_mode=multi_processing", "--direct_num_workers=2"]
+    pipeline = beam.Pipeline(options=PipelineOptions(own))
+    _ = pipeline | beam.Create(range(50)) | beam.Reshuffle() | beam.Map(exit_on_seven)
+    outcome = run_within(120, pipeline)
+    assert "stopped in the middle of a job" in str(outcome.get("error"))
+
+
 RUNNER_SCRIPT = """
 import sys, time
 import apache_beam as beam
