@@ -103,7 +103,6 @@ def test_jobs_run_in_both_pool_processes_and_the_next_job_reuses_them(tmp_path):
     assert os.getpid() not in pool
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # Beam's reader of that worker
 def test_the_pool_listens_only_on_unix_sockets_in_a_private_directory():
     pool = shared_pool(2)
     assert pool.address.startswith("unix:")
@@ -122,7 +121,6 @@ def test_a_job_whose_worker_dies_fails_and_the_next_job_gets_a_new_pool(tmp_path
     assert after and not after & before
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_a_job_whose_worker_dies_fails_on_beams_own_worker_processes_too():
     own = ["--runner=FnApiRunner", "--direct_running_mode=multi_processing", "--direct_num_workers=2"]
     pipeline = beam.Pipeline(options=PipelineOptions(own))
