@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 import threading
 from concurrent import futures
@@ -99,6 +100,8 @@ def serve() -> None:
     os.dup2(2, 1)  # from here on, whatever a job prints goes to standard error, not into the handshake pipe
     sys.stdin.read()  # returns at end of file: the runner's process closed the pipe, exited or died
     server.stop(grace=None)
+    # The runner removes the pool's socket directory when it closes the pool; if it was killed, nobody else will.
+    shutil.rmtree(os.path.dirname(address.removeprefix("unix:")), ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -135,7 +135,8 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 from pipelines.worker_pool import shared_pool
 
-print(*[p.pid for p in shared_pool(2).processes], flush=True)
+pool = shared_pool(2)
+print(pool.address, *[p.pid for p in pool.processes], flush=True)
 if sys.argv[1] == "idle":
     time.sleep(600)
 
@@ -157,7 +158,8 @@ def test_pool_processes_stop_when_the_runners_process_is_killed(tmp_path, when):
     runner = subprocess.Popen(
         [sys.executable, "-c", RUNNER_SCRIPT, when, str(log)], cwd=ROOT, stdout=subprocess.PIPE, text=True
     )
-    workers = [int(pid) for pid in runner.stdout.readline().split()]
+    address, *pids = runner.stdout.readline().split()
+    workers = [int(pid) for pid in pids]
     assert len(workers) == 2 and all(running(pid) for pid in workers)
     if when == "mid-job":
         deadline = time.monotonic() + 60
@@ -170,6 +172,7 @@ def test_pool_processes_stop_when_the_runners_process_is_killed(tmp_path, when):
     while any(running(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(running(pid) for pid in workers)
+    assert not Path(address.removeprefix("unix:")).parent.exists()  # the workers removed the sockets' directory
 
 
 def test_ingest_on_the_pool_equals_the_in_process_run(prefect_harness, trained_registry, sample_feed_list, tmp_path):
