@@ -6,9 +6,7 @@ The cluster's outputs must equal the in-process run's, record for record, with t
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from flows.ingest import ingest
-from flows.params import IngestParams
-from tests.fixtures.runners import check_runner_semantics, comparable
+from tests.fixtures.runners import check_ingest_matches_in_process, check_runner_semantics
 
 pytestmark = pytest.mark.e2e
 
@@ -35,18 +33,6 @@ def test_runner_keeps_outputs_apart_keeps_finish_bundle_output_reads_side_inputs
 def test_ingest_on_dask_equals_the_in_process_run(
     prefect_harness, trained_registry, sample_feed_list, dask_cluster, tmp_path
 ):
-    common = dict(feeds=str(sample_feed_list), registry=trained_registry.root, allow_private_networks=True)
-    local = ingest(IngestParams(output=str(tmp_path / "local"), **common))
-    on_dask = ingest(
-        IngestParams(
-            output=str(tmp_path / "dask"), runner="dask", dask_address=dask_cluster.scheduler_address, **common
-        )
+    check_ingest_matches_in_process(
+        sample_feed_list, trained_registry.root, tmp_path, runner="dask", dask_address=dask_cluster.scheduler_address
     )
-    local_articles, local_dead = comparable(tmp_path / "local")
-    dask_articles, dask_dead = comparable(tmp_path / "dask")
-    assert len(local_articles) == 70 and local_dead  # the samples' 70 articles, broken item and failed feeds
-    assert dask_articles == local_articles
-    assert dask_dead == local_dead
-    assert on_dask["totals"] == local["totals"]
-    assert on_dask["feeds"] == local["feeds"]
-    assert on_dask["topics"] == local["topics"] and on_dask["conservation_ok"]

@@ -16,11 +16,9 @@ import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from flows.ingest import ingest
-from flows.params import IngestParams
 from pipelines.options import runner_argv
 from pipelines.worker_pool import shared_pool
-from tests.fixtures.runners import check_runner_semantics, comparable
+from tests.fixtures.runners import Record, check_ingest_matches_in_process, check_runner_semantics
 
 pytestmark = pytest.mark.e2e
 
@@ -28,16 +26,11 @@ TWO_WORKERS = ["--runner=pipelines.worker_pool.WarmPoolRunner", "--direct_num_wo
 ROOT = Path(__file__).parents[2]
 
 
-class LogPid(beam.DoFn):
+class LogPid(Record):
     """Appends the id of the process that handles each element to a file."""
 
-    def __init__(self, log):
-        self.log = str(log)
-
-    def process(self, element):
-        with open(self.log, "a") as fh:
-            fh.write(f"{os.getpid()}\n")
-        yield element
+    def line(self, element):
+        return os.getpid()
 
 
 def exit_on_seven(number):
@@ -176,14 +169,4 @@ def test_pool_processes_stop_when_the_runners_process_is_killed(tmp_path, when):
 
 
 def test_ingest_on_the_pool_equals_the_in_process_run(prefect_harness, trained_registry, sample_feed_list, tmp_path):
-    common = dict(feeds=str(sample_feed_list), registry=trained_registry.root, allow_private_networks=True)
-    local = ingest(IngestParams(output=str(tmp_path / "local"), **common))
-    pooled = ingest(IngestParams(output=str(tmp_path / "pool"), runner="multiprocess", **common))
-    local_articles, local_dead = comparable(tmp_path / "local")
-    pool_articles, pool_dead = comparable(tmp_path / "pool")
-    assert len(local_articles) == 70 and local_dead  # the samples' 70 articles, broken item and failed feeds
-    assert pool_articles == local_articles
-    assert pool_dead == local_dead
-    assert pooled["totals"] == local["totals"]
-    assert pooled["feeds"] == local["feeds"]
-    assert pooled["topics"] == local["topics"] and pooled["conservation_ok"]
+    check_ingest_matches_in_process(sample_feed_list, trained_registry.root, tmp_path, runner="multiprocess")
