@@ -97,7 +97,7 @@ def bench_size(
         ),
     }
     if warm_up:
-        runs["marsad ingest, 2 warm worker processes already running (as in marsad serve or stream)"] = (
+        runs["marsad ingest, 2 warm worker processes already running (as in marsad stream)"] = (
             [
                 *beam_cmd("out-2"),
                 "--shards=2",
@@ -154,7 +154,7 @@ def main() -> None:
     parser.add_argument(
         "--warm-up",
         action="store_true",
-        help="also time the worker pool in a process that already ran a job (a long-running marsad serve or stream)",
+        help="also time the worker pool in a process that already ran a job (as marsad stream is from its second window)",
     )
     parser.add_argument("--only", help="run only the rows whose name contains this text")
     args = parser.parse_args()

@@ -1,6 +1,6 @@
 """Keeping a long-lived Marsad process's memory flat across Beam jobs (glibc's allocator; no-ops elsewhere).
 
-A process that runs many jobs (a batched ingest, ``marsad stream``, ``marsad serve``, a warm worker process) frees
+A process that runs many jobs (a batched ingest, ``marsad stream``, a warm worker process) frees
 everything a job allocated, but glibc keeps freed heap, and with many threads it keeps one heap ("arena") per
 thread, so the resident size ratchets up job after job although no Python objects are left over.
 """
