@@ -49,6 +49,8 @@ from apache_beam.runners.worker import statesampler
 from apache_beam.transforms.sideinputs import SideInputMap
 from apache_beam.utils import counters
 
+from pipelines.memory import limit_malloc_arenas, release_memory
+
 
 @dataclasses.dataclass(frozen=True)
 class _BundleMetrics:
@@ -259,6 +261,7 @@ class MarsadDaskResult(DaskRunnerResult):
             for bundle in self.futures[-1].result():
                 self._metrics.commit_logical(None, bundle.updates)
                 self._metrics.commit_physical(None, bundle.updates)
+            self.client.run(release_memory)
         finally:
             self.client.close()
         return state
@@ -282,6 +285,9 @@ class MarsadDaskRunner(DaskRunner):
         dask_options = options.view_as(DaskOptions).get_all_options(drop_default=True, current_only=True)
         bag_kwargs = DaskOptions._extract_bag_kwargs(dask_options)
         client = ddist.Client(**dask_options)
+        # Each job runs on the workers' threads; with glibc's default of a heap per thread, a worker's memory grew
+        # job after job (see pipelines/memory.py). Cap the heaps on every worker, and free memory after each job.
+        client.run(limit_malloc_arenas)
         if not bag_kwargs:
             bag_kwargs = {"npartitions": 2 * max(1, sum(client.nthreads().values()))}
         pipeline.replace_all(dask_overrides())
